@@ -1,0 +1,94 @@
+# patch-securityhub — every entry point. `make help` lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT     := $(abspath .)
+BUILD    := $(ROOT)/build
+VENV     := $(BUILD)/venv
+PY       := $(VENV)/bin/python
+BASE_PY  := $(shell command -v python3)
+PY312     = $(shell $(BASE_PY) tests/harness/pick_python.py)
+
+# Terraform uses the project's own CLI config: the on-disk provider mirror when present, the registry otherwise.
+export TF_CLI_CONFIG_FILE := $(BUILD)/terraformrc
+export TF_IN_AUTOMATION := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+PYTEST := $(PY) -m pytest
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(BUILD)/terraformrc: tests/harness/terraform_cli_config.py
+	@$(BASE_PY) tests/harness/terraform_cli_config.py $(BUILD) >/dev/null
+
+$(VENV)/.stamp: tests/requirements/dev.txt lambda_src/pyproject.toml
+	@mkdir -p $(BUILD)
+	@[ -x $(PY) ] || $(PY312) -m venv $(VENV)
+	$(PY) -m pip install -q -r tests/requirements/dev.txt
+	$(PY) -m pip install -q --no-deps -e lambda_src
+	@touch $@
+
+.PHONY: venv
+venv: $(VENV)/.stamp $(BUILD)/terraformrc ## create the pinned dev environment (build/venv, Python 3.12)
+
+.PHONY: lock
+lock: ## re-pin tests/requirements/dev.txt from dev.in
+	rm -rf $(BUILD)/lock-venv && $(PY312) -m venv $(BUILD)/lock-venv
+	$(BUILD)/lock-venv/bin/pip install -q -r tests/requirements/dev.in
+	{ echo "# Full pinned dev/test environment (Python 3.12). Direct dependencies: dev.in; regenerate with \`make lock\`."; \
+	  $(BUILD)/lock-venv/bin/pip freeze | grep -v '^-e'; } > tests/requirements/dev.txt
+
+.PHONY: package
+package: venv ## build the byte-reproducible Lambda zips into build/dist
+	$(PY) lambda_src/build_package.py --out $(BUILD)/dist
+
+.PHONY: localstack-up
+localstack-up: venv ## start LocalStack with the project's extension on 127.0.0.1 (writes build/localstack.env)
+	$(PY) tests/harness/localstack.py up
+
+.PHONY: localstack-down
+localstack-down: venv ## stop LocalStack
+	$(PY) tests/harness/localstack.py down
+
+.PHONY: lint
+lint: venv ## ruff, terraform fmt/validate, checkov, docs drift
+	$(PY) -m ruff check lambda_src tests
+	$(PY) -m ruff format --check lambda_src tests
+	$(PY) tests/harness/lint_terraform.py
+
+.PHONY: docs
+docs: venv ## regenerate the module README's inputs/outputs tables
+	$(PY) tests/harness/tfdocs.py --write
+
+.PHONY: test-unit
+test-unit: venv ## unit tests (no services)
+	$(PYTEST) tests/unit
+
+.PHONY: test
+test: venv ## ALL tests: lint, unit, plan, LocalStack extension, end to end, faults (what .ci/run calls)
+	$(MAKE) lint
+	$(PYTEST) tests
+
+.PHONY: demo
+demo: venv package ## the main job: LocalStack + examples/complete + a simulated fleet scanned into Security Hub
+	$(PY) tests/harness/demo.py up
+
+.PHONY: demo-down
+demo-down: venv ## tear the demo down (destroy, stop LocalStack)
+	$(PY) tests/harness/demo.py down
+
+.PHONY: bench
+bench: venv package ## performance figures (printed and written to build/bench.json)
+	$(PY) tests/bench/run.py --out $(BUILD)/bench.json
+
+.PHONY: faults
+faults: venv package ## fault matrix on LocalStack (table printed, rows in build/faults.json)
+	$(PYTEST) tests/faults -p no:cacheprovider -q
+
+.PHONY: clean
+clean: ## remove build/ (stops LocalStack first)
+	-[ -x $(PY) ] && $(PY) tests/harness/localstack.py down
+	rm -rf $(BUILD)

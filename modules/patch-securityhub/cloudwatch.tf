@@ -1,0 +1,99 @@
+# Log groups (created before the functions so that retention and encryption apply), alarms, optional alarm topic.
+
+resource "aws_cloudwatch_log_group" "forwarder" {
+  count = local.create ? 1 : 0
+
+  name              = local.forwarder_log_group_name
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = local.kms_key_arn
+  tags              = local.tags
+}
+
+resource "aws_cloudwatch_log_group" "redrive" {
+  count = local.create ? 1 : 0
+
+  name              = local.redrive_log_group_name
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = local.kms_key_arn
+  tags              = local.tags
+}
+
+resource "aws_sns_topic" "alarms" {
+  count = local.create_alarm_topic ? 1 : 0
+
+  name              = "${var.name_prefix}-alarms"
+  kms_master_key_id = local.kms_key_arn
+  tags              = local.tags
+}
+
+locals {
+  queue_depth_alarms = local.create && var.create_alarms ? {
+    dlq = {
+      queue       = local.dlq_name
+      description = "Messages in the patch-securityhub DLQ: Security Hub rejected or was unreachable; the redrive function retries them."
+    }
+    quarantine = {
+      queue       = local.quarantine_queue_name
+      description = "Messages in the patch-securityhub quarantine: events the forwarder rejected permanently; inspect them."
+    }
+  } : {}
+}
+
+resource "aws_cloudwatch_metric_alarm" "queue_depth" {
+  for_each = local.queue_depth_alarms
+
+  alarm_name          = "${var.name_prefix}-${each.key}-depth"
+  alarm_description   = each.value.description
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = each.value.queue }
+  statistic           = "Maximum"
+  period              = var.alarm_evaluation_period_seconds
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = local.tags
+
+  depends_on = [aws_sqs_queue.dlq, aws_sqs_queue.quarantine]
+}
+
+resource "aws_cloudwatch_metric_alarm" "main_queue_age" {
+  count = local.create && var.create_alarms ? 1 : 0
+
+  alarm_name          = "${var.name_prefix}-events-age"
+  alarm_description   = "The oldest patch-securityhub event waits too long: the forwarder is failing or throttled."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateAgeOfOldestMessage"
+  dimensions          = { QueueName = aws_sqs_queue.main[0].name }
+  statistic           = "Maximum"
+  period              = var.alarm_evaluation_period_seconds
+  evaluation_periods  = 1
+  threshold           = var.main_queue_age_alarm_seconds
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = local.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "forwarder_errors" {
+  count = local.create && var.create_alarms ? 1 : 0
+
+  alarm_name          = "${var.name_prefix}-forwarder-errors"
+  alarm_description   = "The patch-securityhub forwarder failed invocations."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.forwarder[0].function_name }
+  statistic           = "Sum"
+  period              = var.alarm_evaluation_period_seconds
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = local.tags
+}

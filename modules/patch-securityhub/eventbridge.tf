@@ -1,0 +1,31 @@
+# Patch compliance changes (compliant and non-compliant) -> main queue.
+
+resource "aws_cloudwatch_event_rule" "compliance" {
+  count = local.create ? 1 : 0
+
+  name           = "${var.name_prefix}-patch-compliance"
+  description    = "SSM patch compliance state changes to the patch-securityhub queue"
+  event_bus_name = var.event_bus_name
+  event_pattern = jsonencode({
+    source        = ["aws.ssm"]
+    "detail-type" = ["Configuration Compliance State Change"]
+    detail = {
+      "compliance-type" = ["Patch"]
+    }
+  })
+  tags = local.tags
+}
+
+resource "aws_cloudwatch_event_target" "compliance_to_queue" {
+  count = local.create ? 1 : 0
+
+  rule           = aws_cloudwatch_event_rule.compliance[0].name
+  event_bus_name = var.event_bus_name
+  target_id      = "patch-securityhub-queue"
+  arn            = aws_sqs_queue.main[0].arn
+
+  retry_policy {
+    maximum_event_age_in_seconds = 86400
+    maximum_retry_attempts       = 185
+  }
+}

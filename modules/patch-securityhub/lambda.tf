@@ -1,0 +1,112 @@
+# The forwarder (SQS -> Security Hub) and the redrive function (DLQ -> main queue when Security Hub is healthy).
+
+locals {
+  runtime = "python3.12"
+
+  forwarder_environment = {
+    PSH_QUARANTINE_QUEUE_URL    = one(aws_sqs_queue.quarantine[*].url)
+    PSH_ONPREM_RESOURCE_TYPE    = var.onprem_resource_type
+    PSH_RESOLVE_NATIVE_FINDINGS = var.resolve_native_findings ? "true" : "false"
+    PSH_LOG_LEVEL               = var.log_level
+  }
+
+  redrive_environment = {
+    PSH_DLQ_URL          = one(aws_sqs_queue.dlq[*].url)
+    PSH_DLQ_ARN          = one(aws_sqs_queue.dlq[*].arn)
+    PSH_MAIN_QUEUE_URL   = one(aws_sqs_queue.main[*].url)
+    PSH_MAIN_QUEUE_ARN   = one(aws_sqs_queue.main[*].arn)
+    PSH_MAX_MOVE_PER_RUN = tostring(var.redrive_max_move_per_run)
+    PSH_LOG_LEVEL        = var.log_level
+  }
+}
+
+resource "aws_lambda_function" "forwarder" {
+  count = local.create ? 1 : 0
+  #checkov:skip=CKV_AWS_116:invoked synchronously by the SQS event source mapping; failed messages go to the queue's DLQ
+  #checkov:skip=CKV_AWS_117:calls only AWS APIs; a VPC would add NAT or endpoints and no protection
+  #checkov:skip=CKV_AWS_272:the zip is built reproducibly by `make package`; code signing is the caller's choice
+  #checkov:skip=CKV_AWS_115:concurrency is capped by the event source mapping's scaling_config (forwarder_max_concurrency)
+
+  function_name     = local.forwarder_name
+  description       = "SSM Patch Manager compliance to Security Hub findings"
+  role              = aws_iam_role.forwarder[0].arn
+  runtime           = local.runtime
+  handler           = "patch_securityhub.forwarder.handler"
+  architectures     = [var.lambda_architecture]
+  timeout           = var.forwarder_timeout
+  memory_size       = var.forwarder_memory_size
+  filename          = var.forwarder_package.zip_path
+  source_code_hash  = var.forwarder_package.zip_path == null ? null : filebase64sha256(var.forwarder_package.zip_path)
+  s3_bucket         = var.forwarder_package.s3_bucket
+  s3_key            = var.forwarder_package.s3_key
+  s3_object_version = var.forwarder_package.s3_object_version
+  kms_key_arn       = local.kms_key_arn
+
+  environment {
+    variables = local.forwarder_environment
+  }
+
+  tracing_config {
+    mode = var.lambda_tracing_mode
+  }
+
+  tags = local.tags
+
+  depends_on = [aws_cloudwatch_log_group.forwarder, aws_iam_role_policy.forwarder]
+}
+
+resource "aws_lambda_event_source_mapping" "forwarder" {
+  count = local.create ? 1 : 0
+
+  event_source_arn                   = aws_sqs_queue.main[0].arn
+  function_name                      = aws_lambda_function.forwarder[0].arn
+  batch_size                         = var.forwarder_batch_size
+  maximum_batching_window_in_seconds = var.forwarder_batching_window_seconds
+  function_response_types            = ["ReportBatchItemFailures"]
+
+  scaling_config {
+    maximum_concurrency = var.forwarder_max_concurrency
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.forwarder_batch_size <= 10 || var.forwarder_batching_window_seconds >= 1
+      error_message = "forwarder_batching_window_seconds must be at least 1 when forwarder_batch_size is above 10 (SQS event source rule)."
+    }
+  }
+}
+
+resource "aws_lambda_function" "redrive" {
+  count = local.create ? 1 : 0
+  #checkov:skip=CKV_AWS_116:runs on a schedule and is idempotent; a missed run is redone by the next one
+  #checkov:skip=CKV_AWS_117:calls only AWS APIs; a VPC would add NAT or endpoints and no protection
+  #checkov:skip=CKV_AWS_272:the zip is built reproducibly by `make package`; code signing is the caller's choice
+  #checkov:skip=CKV_AWS_115:one run per schedule period, shorter than the period; reserving fails in low-limit accounts
+
+  function_name     = local.redrive_name
+  description       = "Moves patch-securityhub DLQ messages back when Security Hub is healthy"
+  role              = aws_iam_role.redrive[0].arn
+  runtime           = local.runtime
+  handler           = "patch_securityhub.redrive.handler"
+  architectures     = [var.lambda_architecture]
+  timeout           = var.redrive_timeout
+  memory_size       = 128
+  filename          = var.redrive_package.zip_path
+  source_code_hash  = var.redrive_package.zip_path == null ? null : filebase64sha256(var.redrive_package.zip_path)
+  s3_bucket         = var.redrive_package.s3_bucket
+  s3_key            = var.redrive_package.s3_key
+  s3_object_version = var.redrive_package.s3_object_version
+  kms_key_arn       = local.kms_key_arn
+
+  environment {
+    variables = local.redrive_environment
+  }
+
+  tracing_config {
+    mode = var.lambda_tracing_mode
+  }
+
+  tags = local.tags
+
+  depends_on = [aws_cloudwatch_log_group.redrive, aws_iam_role_policy.redrive]
+}

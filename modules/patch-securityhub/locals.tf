@@ -1,0 +1,49 @@
+data "aws_caller_identity" "current" {
+  count = var.enabled ? 1 : 0
+}
+
+data "aws_partition" "current" {
+  count = var.enabled ? 1 : 0
+}
+
+data "aws_region" "current" {
+  count = var.enabled ? 1 : 0
+}
+
+locals {
+  create = var.enabled
+
+  account_id = one(data.aws_caller_identity.current[*].account_id)
+  partition  = one(data.aws_partition.current[*].partition)
+  # `id` is the region name on every provider version in range (`name` is deprecated from 6.0).
+  region = one(data.aws_region.current[*].id)
+
+  tags = merge(var.tags, { "patch-securityhub:module" = "patch-securityhub" })
+
+  create_kms_key = local.create && var.kms_key_arn == null
+  kms_key_arn    = local.create_kms_key ? one(aws_kms_key.this[*].arn) : var.kms_key_arn
+
+  forwarder_name = "${var.name_prefix}-forwarder"
+  redrive_name   = "${var.name_prefix}-redrive"
+
+  main_queue_name       = "${var.name_prefix}-events"
+  dlq_name              = "${var.name_prefix}-events-dlq"
+  quarantine_queue_name = "${var.name_prefix}-quarantine"
+
+  # Queue ARNs are derived from names so that the key policy can name them without a dependency cycle.
+  main_queue_arn = local.create ? "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.main_queue_name}" : null
+
+  # AWS guidance for SQS-triggered Lambda: visibility timeout at least six times the function timeout.
+  queue_visibility_timeout = coalesce(var.queue_visibility_timeout_seconds, 6 * var.forwarder_timeout)
+
+  # The account's own product for custom integrations: findings are imported under it.
+  securityhub_product_arn       = local.create ? "arn:${local.partition}:securityhub:${local.region}:${local.account_id}:product/${local.account_id}/default" : null
+  securityhub_hub_arn           = local.create ? "arn:${local.partition}:securityhub:${local.region}:${local.account_id}:hub/default" : null
+  patch_manager_product_arn     = local.create ? "arn:${local.partition}:securityhub:${local.region}::product/aws/ssm-patch-manager" : null
+  create_patch_baseline         = local.create && var.patch_baseline != null
+  create_alarm_topic            = local.create && var.create_alarms && var.create_alarm_topic
+  alarm_actions                 = compact([local.create_alarm_topic ? one(aws_sns_topic.alarms[*].arn) : var.alarm_sns_topic_arn])
+  forwarder_log_group_name      = "/aws/lambda/${local.forwarder_name}"
+  redrive_log_group_name        = "/aws/lambda/${local.redrive_name}"
+  lambda_log_group_arn_wildcard = local.create ? "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*" : null
+}

@@ -1,0 +1,131 @@
+# Main queue (EventBridge -> forwarder), its dead-letter queue, and the quarantine for permanent rejects.
+
+resource "aws_sqs_queue" "dlq" {
+  count = local.create ? 1 : 0
+
+  name                              = local.dlq_name
+  message_retention_seconds         = var.dlq_message_retention_seconds
+  kms_master_key_id                 = local.kms_key_arn
+  kms_data_key_reuse_period_seconds = 300
+  tags                              = local.tags
+}
+
+resource "aws_sqs_queue" "main" {
+  count = local.create ? 1 : 0
+
+  name                              = local.main_queue_name
+  visibility_timeout_seconds        = local.queue_visibility_timeout
+  message_retention_seconds         = var.queue_message_retention_seconds
+  kms_master_key_id                 = local.kms_key_arn
+  kms_data_key_reuse_period_seconds = 300
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq[0].arn
+    maxReceiveCount     = var.max_receive_count
+  })
+  tags = local.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.queue_visibility_timeout >= 6 * var.forwarder_timeout
+      error_message = "queue_visibility_timeout_seconds must be at least 6 x forwarder_timeout (AWS guidance for SQS event sources)."
+    }
+  }
+}
+
+# Only the main queue may dead-letter into the DLQ (and the redrive function moves messages back to it).
+resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
+  count = local.create ? 1 : 0
+
+  queue_url = aws_sqs_queue.dlq[0].id
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.main[0].arn]
+  })
+}
+
+resource "aws_sqs_queue" "quarantine" {
+  count = local.create ? 1 : 0
+
+  name                              = local.quarantine_queue_name
+  message_retention_seconds         = var.dlq_message_retention_seconds
+  kms_master_key_id                 = local.kms_key_arn
+  kms_data_key_reuse_period_seconds = 300
+  tags                              = local.tags
+}
+
+data "aws_iam_policy_document" "main_queue" {
+  count = local.create ? 1 : 0
+
+  statement {
+    sid    = "OnlyTheComplianceRuleSends"
+    effect = "Allow"
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.main[0].arn]
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.compliance[0].arn]
+    }
+  }
+
+  statement {
+    sid    = "DenyInsecureTransport"
+    effect = "Deny"
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.main[0].arn]
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "deny_insecure_transport" {
+  for_each = local.create ? { dlq = aws_sqs_queue.dlq[0].arn, quarantine = aws_sqs_queue.quarantine[0].arn } : {}
+
+  statement {
+    sid    = "DenyInsecureTransport"
+    effect = "Deny"
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    actions   = ["sqs:*"]
+    resources = [each.value]
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "main" {
+  count = local.create ? 1 : 0
+
+  queue_url = aws_sqs_queue.main[0].id
+  policy    = data.aws_iam_policy_document.main_queue[0].json
+}
+
+resource "aws_sqs_queue_policy" "dlq" {
+  count = local.create ? 1 : 0
+
+  queue_url = aws_sqs_queue.dlq[0].id
+  policy    = data.aws_iam_policy_document.deny_insecure_transport["dlq"].json
+}
+
+resource "aws_sqs_queue_policy" "quarantine" {
+  count = local.create ? 1 : 0
+
+  queue_url = aws_sqs_queue.quarantine[0].id
+  policy    = data.aws_iam_policy_document.deny_insecure_transport["quarantine"].json
+}

@@ -1,0 +1,28 @@
+"""Validate findings against the project's ASFF schema and the 240 KB per-finding limit."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from .finding import MAX_FINDING_BYTES, finding_size
+from .schemas import load_schema
+
+
+@cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 - loaded on first use, not at import
+
+    return Draft202012Validator(load_schema("asff-finding.schema.json"))
+
+
+def finding_errors(finding: dict[str, Any]) -> list[str]:
+    """Empty when the finding is valid; otherwise one readable line per problem."""
+    errors = [
+        f"{'/'.join(str(p) for p in e.absolute_path) or '(finding)'}: {e.message[:300]}"
+        for e in _validator().iter_errors(finding)
+    ]
+    size = finding_size(finding)
+    if size > MAX_FINDING_BYTES:
+        errors.append(f"finding is {size} bytes, over the {MAX_FINDING_BYTES}-byte limit")
+    return errors

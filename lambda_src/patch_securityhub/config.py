@@ -1,0 +1,117 @@
+"""Environment configuration, validated once per container (cold start) with a clear error."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+ONPREM_RESOURCE_TYPES = ("AwsEc2Instance", "Other")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_QUEUE_URL = re.compile(r"^https?://\S+/\d{12}/[A-Za-z0-9_-]{1,80}(\.fifo)?$")
+_QUEUE_ARN = re.compile(r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
+
+class ConfigError(ValueError):
+    """Raised when the function's environment is unusable; the message names the variable and the fix."""
+
+
+@dataclass(frozen=True)
+class ForwarderConfig:
+    region: str
+    quarantine_queue_url: str
+    onprem_resource_type: str = "AwsEc2Instance"
+    resolve_native_findings: bool = False
+    log_level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class RedriveConfig:
+    region: str
+    dlq_url: str
+    dlq_arn: str
+    main_queue_url: str
+    main_queue_arn: str
+    max_move_per_run: int = 1000
+    log_level: str = "INFO"
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"environment variable {name} is required but not set")
+    return value
+
+
+def _matching(env: Mapping[str, str], name: str, pattern: re.Pattern[str], what: str) -> str:
+    value = _required(env, name)
+    if not pattern.match(value):
+        raise ConfigError(f"environment variable {name}={value!r} is not {what}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = env.get(name, "").strip() or default
+    if value not in choices:
+        raise ConfigError(f"environment variable {name}={value!r} must be one of {', '.join(choices)}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("true", "1", "yes"):
+        return True
+    if raw in ("false", "0", "no"):
+        return False
+    raise ConfigError(f"environment variable {name}={raw!r} must be true or false")
+
+
+def _region(env: Mapping[str, str]) -> str:
+    region = (env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "").strip()
+    if not _REGION.match(region):
+        raise ConfigError(f"AWS_REGION={region!r} is not an AWS region (the Lambda runtime sets it)")
+    return region
+
+
+def load_forwarder_config(env: Mapping[str, str] | None = None) -> ForwarderConfig:
+    env = os.environ if env is None else env
+    return ForwarderConfig(
+        region=_region(env),
+        quarantine_queue_url=_matching(env, "PSH_QUARANTINE_QUEUE_URL", _QUEUE_URL, "an SQS queue URL"),
+        onprem_resource_type=_choice(
+            env, "PSH_ONPREM_RESOURCE_TYPE", ONPREM_RESOURCE_TYPES, "AwsEc2Instance"
+        ),
+        resolve_native_findings=_bool(env, "PSH_RESOLVE_NATIVE_FINDINGS", False),
+        log_level=_choice(env, "PSH_LOG_LEVEL", LOG_LEVELS, "INFO"),
+    )
+
+
+def load_redrive_config(env: Mapping[str, str] | None = None) -> RedriveConfig:
+    env = os.environ if env is None else env
+    raw_max = env.get("PSH_MAX_MOVE_PER_RUN", "").strip() or "1000"
+    if not raw_max.isdigit() or not 1 <= int(raw_max) <= 1_000_000:
+        raise ConfigError(
+            f"environment variable PSH_MAX_MOVE_PER_RUN={raw_max!r} must be an integer 1..1000000"
+        )
+    return RedriveConfig(
+        region=_region(env),
+        dlq_url=_matching(env, "PSH_DLQ_URL", _QUEUE_URL, "an SQS queue URL"),
+        dlq_arn=_matching(env, "PSH_DLQ_ARN", _QUEUE_ARN, "an SQS queue ARN"),
+        main_queue_url=_matching(env, "PSH_MAIN_QUEUE_URL", _QUEUE_URL, "an SQS queue URL"),
+        main_queue_arn=_matching(env, "PSH_MAIN_QUEUE_ARN", _QUEUE_ARN, "an SQS queue ARN"),
+        max_move_per_run=int(raw_max),
+        log_level=_choice(env, "PSH_LOG_LEVEL", LOG_LEVELS, "INFO"),
+    )
+
+
+def account_from_context(context: object) -> str:
+    """The account id is the 5th field of the invoked function ARN."""
+    arn = getattr(context, "invoked_function_arn", "") or ""
+    parts = arn.split(":")
+    if len(parts) < 6 or not re.fullmatch(r"\d{12}", parts[4]):
+        raise ConfigError(f"cannot read the account id from the invoked function ARN {arn!r}")
+    return parts[4]

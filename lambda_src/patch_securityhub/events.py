@@ -1,0 +1,172 @@
+"""Parse and validate the EventBridge compliance event carried in an SQS message body.
+
+Every rejection carries a stable reason code (for logs, metrics and the quarantine queue) and a short detail.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from .schemas import load_schema
+from .timeutil import parse_rfc3339
+
+MAX_BODY_BYTES = 256 * 1024
+
+# A path in the event document -> the reason code reported when validation fails there.
+_REASON_BY_PATH = {
+    ("source",): "wrong_source",
+    ("detail-type",): "wrong_detail_type",
+    ("detail", "compliance-type"): "unknown_compliance_type",
+    ("detail", "resource-id"): "malformed_resource_id",
+    ("detail", "resource-type"): "wrong_resource_type",
+    ("detail", "compliance-status"): "unknown_compliance_status",
+    ("account",): "malformed_account",
+    ("region",): "malformed_region",
+    ("time",): "malformed_time",
+    ("resources",): "malformed_resources",
+}
+# When several schema errors exist, report the most meaningful one first.
+_REASON_PRIORITY = (
+    "wrong_source",
+    "wrong_detail_type",
+    "unknown_compliance_type",
+    "malformed_resource_id",
+    "missing_field",
+)
+
+REJECTION_REASONS = frozenset(
+    {
+        "too_large",
+        "not_json",
+        "not_an_object",
+        "missing_field",
+        "wrong_type",
+        "invalid_field",
+        "other_account",
+        "other_region",
+        "resource_mismatch",
+        "unknown_node",
+        "vanished_node",
+        "no_patch_state",
+        *_REASON_BY_PATH.values(),
+    }
+)
+
+
+class EventRejectedError(Exception):
+    """A message that can never succeed: acknowledged and kept in the quarantine queue."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail[:500]
+
+
+@dataclass(frozen=True)
+class ComplianceEvent:
+    event_id: str
+    node_id: str
+    compliance_status: str  # "compliant" | "non_compliant"
+    event_time: datetime
+    account: str
+    region: str
+    baseline_id: str | None
+    severity: str | None
+
+
+@cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 - loaded on first use, not at import
+
+    schema = load_schema("compliance-event.schema.json")
+    return Draft202012Validator(schema)
+
+
+def _reason_for(error: Any) -> str:
+    path = tuple(str(p) for p in error.absolute_path)
+    for length in range(len(path), 0, -1):
+        reason = _REASON_BY_PATH.get(path[:length])
+        if reason and (len(path) == length or path[0] == "resources"):
+            return reason
+    if error.validator == "required":
+        return "missing_field"
+    if error.validator == "type":
+        return "wrong_type"
+    return "invalid_field"
+
+
+def _describe(error: Any) -> str:
+    where = "/".join(str(p) for p in error.absolute_path) or "(event)"
+    message = error.message
+    if len(message) > 200:
+        message = message[:200] + "..."
+    return f"{where}: {message}"
+
+
+def decode_body(body: Any) -> dict[str, Any]:
+    """SQS body (str) -> event object; dicts pass through (direct tests, EventBridge->Lambda)."""
+    if isinstance(body, dict):
+        return body
+    if not isinstance(body, (str, bytes)):
+        raise EventRejectedError(
+            "not_json", f"message body is a {type(body).__name__}, expected a JSON string"
+        )
+    if len(body) > MAX_BODY_BYTES:
+        raise EventRejectedError("too_large", f"message body is {len(body)} bytes, over {MAX_BODY_BYTES}")
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise EventRejectedError("not_json", f"message body is not JSON ({type(exc).__name__})") from None
+    if not isinstance(document, dict):
+        raise EventRejectedError(
+            "not_an_object", f"event is a JSON {type(document).__name__}, expected an object"
+        )
+    return document
+
+
+def parse_event(body: Any, *, account: str, region: str) -> ComplianceEvent:
+    """Validate one event for this function's account and region; raise EventRejectedError with a reason."""
+    document = decode_body(body)
+    errors = list(_validator().iter_errors(document))
+    if errors:
+        classified = sorted(
+            ((_reason_for(e), e) for e in errors),
+            key=lambda pair: (
+                _REASON_PRIORITY.index(pair[0]) if pair[0] in _REASON_PRIORITY else len(_REASON_PRIORITY),
+                _describe(pair[1]),
+            ),
+        )
+        reason, error = classified[0]
+        raise EventRejectedError(reason, _describe(error))
+    if document["account"] != account:
+        raise EventRejectedError("other_account", f"event account {document['account']} is not {account}")
+    if document["region"] != region:
+        raise EventRejectedError("other_region", f"event region {document['region']} is not {region}")
+    detail = document["detail"]
+    node_id = detail["resource-id"]
+    for arn in document.get("resources", []):
+        arn_parts = arn.split(":")
+        if arn_parts[3] != region or arn_parts[4] != account or not arn.endswith("/" + node_id):
+            raise EventRejectedError(
+                "resource_mismatch", f"resource {arn} does not name {node_id} in this account"
+            )
+    try:
+        event_time = parse_rfc3339(document["time"])
+    except ValueError:
+        raise EventRejectedError(
+            "malformed_time", f"time: {document['time']!r} is not a valid timestamp"
+        ) from None
+    return ComplianceEvent(
+        event_id=document["id"],
+        node_id=node_id,
+        compliance_status=detail["compliance-status"],
+        event_time=event_time,
+        account=account,
+        region=region,
+        baseline_id=detail.get("patch-baseline-id"),
+        severity=detail.get("severity"),
+    )

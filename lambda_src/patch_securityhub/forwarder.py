@@ -1,0 +1,211 @@
+"""Forwarder Lambda: SQS batch of SSM compliance events -> Security Hub findings, with partial batch failures.
+
+Nothing AWS-related happens at import time; configuration and clients are created once per container, on the
+first invocation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .config import ForwarderConfig, account_from_context, load_forwarder_config
+from .events import EventRejectedError, parse_event
+from .logs import JsonLogger
+from .pipeline import PERMANENT, TRANSIENT, NodeRequest, ProcessReport, process
+from .retry import Backoff, error_code
+
+NODE_ID = re.compile(r"^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17})$")
+MAX_RECONCILE_IDS = 1000
+QUARANTINE_BODY_LIMIT = 200 * 1024
+_ATTRIBUTE_SAFE = re.compile(r"[^\x20-\x7e]")
+
+
+@dataclass
+class Runtime:
+    config: ForwarderConfig
+    ssm: Any
+    securityhub: Any
+    sqs: Any
+    logger: JsonLogger
+
+
+_RUNTIME: Runtime | None = None
+
+
+def create_runtime() -> Runtime:
+    """Validated config + SDK clients (standard endpoint resolution: AWS_ENDPOINT_URL etc. apply)."""
+    import boto3  # noqa: PLC0415 - loaded on first use, not at import
+    from botocore.config import Config  # noqa: PLC0415 - loaded on first use, not at import
+
+    config = load_forwarder_config()
+    sdk_config = Config(connect_timeout=5, read_timeout=30, user_agent_extra="patch-securityhub")
+    session = boto3.session.Session(region_name=config.region)
+    return Runtime(
+        config=config,
+        ssm=session.client("ssm", config=sdk_config),
+        securityhub=session.client("securityhub", config=sdk_config),
+        sqs=session.client("sqs", config=sdk_config),
+        logger=JsonLogger("forwarder", config.log_level),
+    )
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    global _RUNTIME  # noqa: PLW0603 - one runtime per Lambda container
+    if _RUNTIME is None:
+        _RUNTIME = create_runtime()
+    return handle(event, context, _RUNTIME)
+
+
+def _remaining(context: Any) -> Any:
+    getter = getattr(context, "get_remaining_time_in_millis", None)
+    if getter is None:
+        return None
+    return lambda: getter() / 1000.0
+
+
+def _ascii(text: str, limit: int) -> str:
+    return _ATTRIBUTE_SAFE.sub("?", text)[:limit] or "-"
+
+
+def quarantine(runtime: Runtime, backoff: Backoff, record: dict[str, Any], reason: str, detail: str) -> bool:
+    """Keep a permanently rejected message for inspection. False when it could not be kept."""
+    body = record.get("body")
+    body_text = body if isinstance(body, str) else json.dumps(body, default=str)
+    envelope: dict[str, Any] = {
+        "reason": reason,
+        "detail": detail,
+        "sourceMessageId": record.get("messageId"),
+        "sourceQueueArn": record.get("eventSourceARN"),
+        "receiveCount": (record.get("attributes") or {}).get("ApproximateReceiveCount"),
+        "bodySha256": hashlib.sha256(body_text.encode("utf-8", "surrogatepass")).hexdigest(),
+    }
+    if len(body_text) > QUARANTINE_BODY_LIMIT:
+        envelope["originalBody"] = body_text[:QUARANTINE_BODY_LIMIT]
+        envelope["originalBodyTruncated"] = True
+    else:
+        envelope["originalBody"] = body_text
+    attributes = {
+        "reason": {"DataType": "String", "StringValue": _ascii(reason, 64)},
+        "detail": {"DataType": "String", "StringValue": _ascii(detail, 256)},
+        "source-message-id": {"DataType": "String", "StringValue": _ascii(str(record.get("messageId")), 128)},
+    }
+    try:
+        backoff.call(
+            runtime.sqs.send_message,
+            QueueUrl=runtime.config.quarantine_queue_url,
+            MessageBody=json.dumps(envelope, ensure_ascii=True, default=str),
+            MessageAttributes=attributes,
+        )
+    except Exception as exc:
+        runtime.logger.error(
+            "quarantine_send_failed",
+            message_id=record.get("messageId"),
+            reason=reason,
+            error=error_code(exc) or type(exc).__name__,
+        )
+        return False
+    runtime.logger.warning(
+        "message_quarantined", message_id=record.get("messageId"), reason=reason, detail=detail
+    )
+    return True
+
+
+def handle(event: Any, context: Any, runtime: Runtime) -> dict[str, Any]:
+    if isinstance(event, dict) and isinstance(event.get("Records"), list):
+        return handle_sqs_batch(event["Records"], context, runtime)
+    if isinstance(event, dict) and "instance_ids" in event:
+        return handle_reconcile(event["instance_ids"], context, runtime)
+    runtime.logger.error(
+        "unsupported_invocation", keys=sorted(event)[:20] if isinstance(event, dict) else None
+    )
+    raise ValueError('unsupported invocation: expected an SQS batch or {"instance_ids": [...]}')
+
+
+def handle_sqs_batch(records: list[Any], context: Any, runtime: Runtime) -> dict[str, Any]:
+    account = account_from_context(context)
+    region = runtime.config.region
+    backoff = Backoff(remaining_seconds=_remaining(context))
+    failures: list[str] = []
+    messages_by_node: dict[str, list[str]] = {}
+    requests: list[NodeRequest] = []
+    records_by_id: dict[str, dict[str, Any]] = {}
+    for record in records:
+        if not isinstance(record, dict) or not isinstance(record.get("messageId"), str):
+            runtime.logger.error("record_without_message_id")
+            continue
+        message_id = record["messageId"]
+        records_by_id[message_id] = record
+        try:
+            parsed = parse_event(record.get("body"), account=account, region=region)
+        except EventRejectedError as rejection:
+            runtime.logger.warning(
+                "node_decision", message_id=message_id, outcome=PERMANENT, reason=rejection.reason
+            )
+            if not quarantine(runtime, backoff, record, rejection.reason, rejection.detail):
+                failures.append(message_id)
+            continue
+        messages_by_node.setdefault(parsed.node_id, []).append(message_id)
+        requests.append(NodeRequest(parsed.node_id, parsed.event_time, parsed.compliance_status))
+
+    report = run_pipeline(requests, runtime, account, backoff)
+    for node_id, message_ids in messages_by_node.items():
+        outcome = report.outcomes.get(node_id)
+        if outcome is None or outcome.status == TRANSIENT:
+            failures.extend(message_ids)
+        elif outcome.status == PERMANENT:
+            for message_id in message_ids:
+                if not quarantine(
+                    runtime, backoff, records_by_id[message_id], outcome.reason, outcome.reason
+                ):
+                    failures.append(message_id)
+    runtime.logger.info(
+        "batch_done",
+        records=len(records),
+        nodes=len(messages_by_node),
+        failures=len(failures),
+        import_calls=report.import_calls,
+        retries=backoff.retries_done,
+    )
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures]}
+
+
+def run_pipeline(
+    requests: list[NodeRequest], runtime: Runtime, account: str, backoff: Backoff
+) -> ProcessReport:
+    return process(
+        requests,
+        ssm_client=runtime.ssm,
+        securityhub_client=runtime.securityhub,
+        account=account,
+        region=runtime.config.region,
+        onprem_resource_type=runtime.config.onprem_resource_type,
+        resolve_native=runtime.config.resolve_native_findings,
+        backoff=backoff,
+        logger=runtime.logger,
+    )
+
+
+def handle_reconcile(instance_ids: Any, context: Any, runtime: Runtime) -> dict[str, Any]:
+    if not isinstance(instance_ids, list) or not all(isinstance(i, str) for i in instance_ids):
+        raise ValueError("instance_ids must be a list of managed node ids")
+    if len(instance_ids) > MAX_RECONCILE_IDS:
+        raise ValueError(f"at most {MAX_RECONCILE_IDS} instance_ids per invocation")
+    bad = [i[:40] for i in instance_ids if not NODE_ID.match(i)]
+    if bad:
+        raise ValueError(f"not managed node ids: {bad[:5]}")
+    account = account_from_context(context)
+    backoff = Backoff(remaining_seconds=_remaining(context))
+    report = run_pipeline([NodeRequest(i) for i in instance_ids], runtime, account, backoff)
+    summary: dict[str, int] = {}
+    for outcome in report.outcomes.values():
+        summary[outcome.status] = summary.get(outcome.status, 0) + 1
+    return {
+        "nodes": len(report.outcomes),
+        "summary": summary,
+        "import_calls": report.import_calls,
+        "outcomes": {o.node_id: {"status": o.status, "reason": o.reason} for o in report.outcomes.values()},
+    }

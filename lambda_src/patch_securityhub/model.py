@@ -1,0 +1,96 @@
+"""Plain data the pipeline passes between its pure steps (no AWS, no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# Security Hub severity labels, least to most severe, with their Normalized values.
+SEVERITY_ORDER = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+SEVERITY_NORMALIZED = {"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 40, "HIGH": 70, "CRITICAL": 90}
+
+
+@dataclass(frozen=True)
+class PatchState:
+    """One row of DescribeInstancePatchStates."""
+
+    node_id: str
+    baseline_id: str
+    patch_group: str | None
+    installed: int
+    installed_other: int
+    installed_pending_reboot: int
+    installed_rejected: int
+    missing: int
+    failed: int
+    not_applicable: int
+    operation: str  # Scan | Install
+    operation_start: datetime
+    operation_end: datetime
+    reboot_option: str | None
+    critical_non_compliant: int | None = None
+    security_non_compliant: int | None = None
+    other_non_compliant: int | None = None
+
+    @property
+    def counts_non_compliant(self) -> bool:
+        explicit = (self.critical_non_compliant or 0) + (self.security_non_compliant or 0)
+        explicit += self.other_non_compliant or 0
+        summary = self.missing + self.failed + self.installed_pending_reboot + self.installed_rejected
+        return explicit > 0 or summary > 0
+
+
+@dataclass(frozen=True)
+class PatchItem:
+    """A non-compliant patch, merged from ListComplianceItems and/or DescribeInstancePatches."""
+
+    patch_id: str
+    title: str
+    state: str  # Missing | Failed | InstalledPendingReboot | InstalledRejected | NonCompliant
+    severity: str  # Security Hub label derived from the baseline's compliance level or vendor severity
+    classification: str = ""
+    cve_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """One row of DescribeInstanceInformation."""
+
+    node_id: str
+    resource_type: str  # EC2Instance | ManagedInstance
+    platform_type: str | None = None
+    platform_name: str | None = None
+    platform_version: str | None = None
+    computer_name: str | None = None
+
+    @property
+    def on_premises(self) -> bool:
+        return self.resource_type == "ManagedInstance" or self.node_id.startswith("mi-")
+
+
+@dataclass
+class NodeSnapshot:
+    """Everything known about a node at one moment: the input of the finding builder."""
+
+    node_id: str
+    state: PatchState | None
+    info: NodeInfo | None
+    items: list[PatchItem] = field(default_factory=list)
+
+    @property
+    def non_compliant(self) -> bool:
+        if self.state is None:
+            return False
+        return self.state.counts_non_compliant or bool(self.items)
+
+
+@dataclass(frozen=True)
+class PriorFinding:
+    """What Security Hub already holds for a node (from GetFindings)."""
+
+    finding_id: str
+    created_at: datetime
+    updated_at: datetime
+    record_state: str
+    compliance_status: str | None
+    operation_end: datetime | None

@@ -1,0 +1,193 @@
+"""The forwarder's work for a set of nodes: collect from SSM, decide, build, import.
+
+`process()` is the public entry point shared by the Lambda handler, the CLI's reconcile, the benchmark and the
+end-to-end tests. It never raises for per-node problems: every node gets exactly one outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .finding import FindingContext, build_finding, decide, finding_id, product_arn
+from .logs import JsonLogger
+from .model import NodeSnapshot
+from .retry import Backoff, error_code
+from .securityhub_io import SecurityHubWriter
+from .ssm_collect import InvalidSsmDataError, SsmReader
+from .timeutil import utcnow
+
+# Outcome statuses. "transient" means: retry the message later. "permanent": quarantine it.
+IMPORTED, RESOLVED, SKIPPED, PERMANENT, TRANSIENT = (
+    "imported",
+    "resolved",
+    "skipped",
+    "permanent",
+    "transient",
+)
+
+
+@dataclass(frozen=True)
+class NodeRequest:
+    node_id: str
+    event_time: datetime | None = None  # None: reconciliation, always refresh from the current state
+    event_status: str | None = None
+
+
+@dataclass
+class NodeOutcome:
+    node_id: str
+    status: str
+    reason: str
+    finding_id: str | None = None
+    severity: str | None = None
+
+
+@dataclass
+class ProcessReport:
+    outcomes: dict[str, NodeOutcome] = field(default_factory=dict)
+    import_calls: int = 0
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    native_resolved: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes.values() if o.status == status)
+
+
+def _merge_requests(requests: Iterable[NodeRequest]) -> dict[str, NodeRequest]:
+    """One request per node: the latest event wins; a reconciliation request (no time) beats any event."""
+    merged: dict[str, NodeRequest] = {}
+    for request in requests:
+        known = merged.get(request.node_id)
+        newer = (
+            known is None
+            or request.event_time is None
+            or (known.event_time is not None and request.event_time >= known.event_time)
+        )
+        if newer:
+            merged[request.node_id] = request
+    return merged
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{error_code(exc) or type(exc).__name__}: {str(exc)[:200]}"
+
+
+def process(
+    requests: Iterable[NodeRequest],
+    *,
+    ssm_client: Any,
+    securityhub_client: Any,
+    account: str,
+    region: str,
+    onprem_resource_type: str = "AwsEc2Instance",
+    resolve_native: bool = False,
+    now: datetime | None = None,
+    backoff: Backoff | None = None,
+    logger: JsonLogger | None = None,
+) -> ProcessReport:
+    backoff = backoff or Backoff()
+    logger = logger or JsonLogger("forwarder")
+    ctx = FindingContext(account=account, region=region, onprem_resource_type=onprem_resource_type)
+    reader = SsmReader(ssm_client, backoff)
+    writer = SecurityHubWriter(securityhub_client, backoff, product_arn(account, region))
+    report = ProcessReport()
+    pending = _merge_requests(requests)
+
+    def settle(node_id: str, status: str, reason: str, **extra: Any) -> None:
+        report.outcomes[node_id] = NodeOutcome(node_id, status, reason, **extra)
+        pending.pop(node_id, None)
+        logger.info("node_decision", node=node_id, outcome=status, reason=reason, **extra)
+
+    def settle_all(status: str, reason: str) -> ProcessReport:
+        for node_id in sorted(pending):
+            settle(node_id, status, reason)
+        return report
+
+    if not pending:
+        return report
+    try:
+        infos = reader.node_information(sorted(pending))
+    except InvalidSsmDataError as exc:
+        return settle_all(TRANSIENT, f"DescribeInstanceInformation unreadable: {exc}")
+    except Exception as exc:
+        return settle_all(TRANSIENT, f"DescribeInstanceInformation failed: {_reason(exc)}")
+    for node_id in sorted(set(pending) - set(infos)):
+        settle(node_id, PERMANENT, "vanished_node")
+    if not pending:
+        return report
+
+    try:
+        states = reader.patch_states(sorted(pending))
+    except InvalidSsmDataError as exc:
+        return settle_all(TRANSIENT, f"DescribeInstancePatchStates unreadable: {exc}")
+    except Exception as exc:
+        return settle_all(TRANSIENT, f"DescribeInstancePatchStates failed: {_reason(exc)}")
+    for node_id in sorted(set(pending) - set(states)):
+        settle(node_id, PERMANENT, "no_patch_state")
+    if not pending:
+        return report
+
+    ids = {node_id: finding_id(account, region, node_id) for node_id in pending}
+    try:
+        priors = writer.prior_findings(list(ids.values()))
+    except Exception as exc:
+        return settle_all(TRANSIENT, f"GetFindings failed: {_reason(exc)}")
+
+    now = now or utcnow()
+    to_import: dict[str, dict[str, Any]] = {}  # finding id -> finding
+    node_of: dict[str, str] = {}
+    actions: dict[str, str] = {}
+    for node_id in sorted(pending):
+        request = pending[node_id]
+        snapshot = NodeSnapshot(node_id=node_id, state=states[node_id], info=infos.get(node_id))
+        prior = priors.get(ids[node_id])
+        decision = decide(snapshot, prior, request.event_time)
+        if decision.action == "skip":
+            settle(node_id, SKIPPED, decision.reason, finding_id=ids[node_id])
+            continue
+        if decision.action == "import":
+            try:
+                snapshot.items = reader.non_compliant_items(node_id)
+            except InvalidSsmDataError as exc:
+                settle(node_id, TRANSIENT, f"patch items unreadable: {exc}")
+                continue
+            except Exception as exc:
+                settle(node_id, TRANSIENT, f"patch items read failed: {_reason(exc)}")
+                continue
+        try:
+            finding = build_finding(snapshot, ctx, prior=prior, now=now)
+        except ValueError as exc:
+            settle(node_id, PERMANENT, f"build_failed: {exc}")
+            continue
+        to_import[finding["Id"]] = finding
+        node_of[finding["Id"]] = node_id
+        actions[node_id] = decision.action
+
+    if to_import:
+        result = writer.import_findings(list(to_import.values()))
+        report.import_calls += result.calls
+        for fid, finding in to_import.items():
+            node_id = node_of[fid]
+            if fid in result.imported:
+                report.findings.append(finding)
+                status = RESOLVED if actions[node_id] == "resolve" else IMPORTED
+                label = finding["Severity"]["Label"]
+                settle(node_id, status, "imported", finding_id=fid, severity=label)
+            elif fid in result.permanent:
+                settle(node_id, PERMANENT, result.permanent[fid], finding_id=fid)
+            else:
+                settle(node_id, TRANSIENT, result.transient.get(fid, "not imported"), finding_id=fid)
+
+    resolved = [o.node_id for o in report.outcomes.values() if o.status == RESOLVED]
+    if resolve_native and resolved:
+        try:
+            report.native_resolved = writer.resolve_native_findings(
+                region, resolved, "Resolved by patch-securityhub: the node is now patch compliant."
+            )
+            logger.info("native_findings_resolved", count=report.native_resolved, nodes=len(resolved))
+        except Exception as exc:  # best effort: our own finding already landed
+            logger.warning("native_findings_resolve_failed", error=_reason(exc), nodes=len(resolved))
+    return report

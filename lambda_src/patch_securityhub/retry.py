@@ -1,0 +1,104 @@
+"""Exponential backoff with full jitter around AWS calls, and transient/permanent error classification."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+THROTTLING_CODES = frozenset(
+    {
+        "TooManyRequestsException",
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "SlowDown",
+        "ProvisionedThroughputExceededException",
+    }
+)
+SERVER_CODES = frozenset(
+    {
+        "InternalException",
+        "InternalServerError",
+        "InternalServerException",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
+
+
+def error_code(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def _status(exc: BaseException) -> int:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return int(response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+    return 0
+
+
+def is_throttling(exc: BaseException) -> bool:
+    return error_code(exc) in THROTTLING_CODES or _status(exc) == 429
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when retrying later can succeed: throttling, 5xx, connection problems, timeouts."""
+    from botocore.exceptions import (  # noqa: PLC0415 - keeps botocore out of module import
+        ClientError,
+        ConnectionError,
+        EndpointConnectionError,
+        HTTPClientError,
+        ReadTimeoutError,
+    )
+
+    if isinstance(exc, (EndpointConnectionError, ConnectionError, HTTPClientError, ReadTimeoutError)):
+        return True
+    if isinstance(exc, ClientError):
+        code = error_code(exc)
+        return code in THROTTLING_CODES or code in SERVER_CODES or _status(exc) >= 500 or _status(exc) == 429
+    return isinstance(exc, (TimeoutError, OSError))
+
+
+@dataclass
+class Backoff:
+    """Retries transient errors with full-jitter exponential backoff, bounded by attempts and a deadline."""
+
+    attempts: int = 6
+    base_seconds: float = 0.1
+    cap_seconds: float = 5.0
+    sleep: Callable[[float], None] = time.sleep
+    remaining_seconds: Callable[[], float] | None = None  # e.g. from the Lambda context
+    reserve_seconds: float = 10.0  # keep this much time to report results
+    rng: random.Random = field(default_factory=random.Random)
+    retries_done: int = 0
+
+    def call(self, fn: Callable[..., Any], /, **kwargs: Any) -> Any:
+        attempt = 0
+        while True:
+            try:
+                return fn(**kwargs)
+            except Exception as exc:
+                attempt += 1
+                if not is_transient(exc) or attempt >= self.attempts:
+                    raise
+                delay = self.rng.uniform(0, min(self.cap_seconds, self.base_seconds * (2**attempt)))
+                if (
+                    self.remaining_seconds is not None
+                    and self.remaining_seconds() - delay < self.reserve_seconds
+                ):
+                    raise
+                self.retries_done += 1
+                self.sleep(delay)

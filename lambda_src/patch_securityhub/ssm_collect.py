@@ -1,0 +1,306 @@
+"""Collect the current patch truth from SSM: pure response parsers, then batched I/O."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from .model import SEVERITY_ORDER, NodeInfo, PatchItem, PatchState
+from .retry import Backoff
+from .timeutil import as_datetime
+
+# SSM's own pattern for managed node ids (DescribeInstancePatchStates.InstanceId).
+SSM_NODE_ID = re.compile(r"^(i-(\w{8}|\w{17})|mi-\w{17})$", re.ASCII)
+BASELINE_ID = re.compile(r"^[a-zA-Z0-9_\-:/]{1,128}$")
+PATCH_STATES_PER_CALL = 50
+INSTANCE_INFO_PER_CALL = 50
+MAX_COUNT = 100_000
+NON_COMPLIANT_PATCH_STATES = ("Missing", "Failed", "InstalledPendingReboot", "InstalledRejected")
+_VENDOR_SEVERITY = {
+    "critical": "CRITICAL",
+    "important": "HIGH",
+    "high": "HIGH",
+    "moderate": "MEDIUM",
+    "medium": "MEDIUM",
+    "low": "LOW",
+}
+_CVE = re.compile(r"^CVE-\d{4}-\d{4,}$")
+
+
+class InvalidSsmDataError(ValueError):
+    """An SSM response document that cannot describe a node (used by the CLI to exit non-zero)."""
+
+
+def _count(row: Mapping[str, Any], key: str, *, required: bool = True) -> int | None:
+    value = row.get(key)
+    if value is None:
+        if required:
+            return 0
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidSsmDataError(f"{key} must be a non-negative integer, got {value!r}")
+    return min(value, MAX_COUNT)
+
+
+def _text(value: Any, limit: int = 512) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    return "".join(ch if ch.isprintable() else " " for ch in text)[:limit]
+
+
+def compliance_level_label(level: Any) -> str:
+    """ListComplianceItems Severity (CRITICAL..INFORMATIONAL, UNSPECIFIED) -> Security Hub label."""
+    label = str(level or "").upper()
+    return label if label in SEVERITY_ORDER else "INFORMATIONAL"
+
+
+def vendor_severity_label(severity: Any) -> str:
+    """DescribeInstancePatches vendor Severity (Critical, Important, Moderate, ...) -> Security Hub label."""
+    return _VENDOR_SEVERITY.get(str(severity or "").strip().lower(), "INFORMATIONAL")
+
+
+def parse_patch_state(row: Mapping[str, Any]) -> PatchState:
+    if not isinstance(row, Mapping):
+        raise InvalidSsmDataError("an InstancePatchStates entry is not an object")
+    node_id = row.get("InstanceId")
+    if not isinstance(node_id, str) or not SSM_NODE_ID.match(node_id):
+        raise InvalidSsmDataError(f"InstanceId {str(node_id)[:40]!r} is not a managed node id")
+    baseline = row.get("BaselineId")
+    if not isinstance(baseline, str) or not BASELINE_ID.match(baseline):
+        raise InvalidSsmDataError(
+            f"BaselineId {str(baseline)[:40]!r} of {node_id} is not a patch baseline id"
+        )
+    operation = str(row.get("Operation", "")).capitalize()
+    if operation not in ("Scan", "Install"):
+        raise InvalidSsmDataError(f"Operation {row.get('Operation')!r} of {node_id} is not Scan or Install")
+    try:
+        start = as_datetime(row["OperationStartTime"])
+        end = as_datetime(row["OperationEndTime"])
+    except (KeyError, ValueError, TypeError, OverflowError, OSError) as exc:
+        raise InvalidSsmDataError(
+            f"OperationStartTime/OperationEndTime of {node_id} missing or invalid: {exc}"
+        ) from None
+    reboot = row.get("RebootOption")
+    if reboot is not None and reboot not in ("RebootIfNeeded", "NoReboot"):
+        raise InvalidSsmDataError(f"RebootOption {reboot!r} of {node_id} is not RebootIfNeeded or NoReboot")
+    patch_group = row.get("PatchGroup")
+    return PatchState(
+        node_id=node_id,
+        baseline_id=baseline,
+        patch_group=_text(patch_group, 256) if patch_group else None,
+        installed=_count(row, "InstalledCount") or 0,
+        installed_other=_count(row, "InstalledOtherCount") or 0,
+        installed_pending_reboot=_count(row, "InstalledPendingRebootCount") or 0,
+        installed_rejected=_count(row, "InstalledRejectedCount") or 0,
+        missing=_count(row, "MissingCount") or 0,
+        failed=_count(row, "FailedCount") or 0,
+        not_applicable=_count(row, "NotApplicableCount") or 0,
+        operation=operation,
+        operation_start=start,
+        operation_end=end,
+        reboot_option=reboot,
+        critical_non_compliant=_count(row, "CriticalNonCompliantCount", required=False),
+        security_non_compliant=_count(row, "SecurityNonCompliantCount", required=False),
+        other_non_compliant=_count(row, "OtherNonCompliantCount", required=False),
+    )
+
+
+def parse_patch_states(document: Mapping[str, Any]) -> list[PatchState]:
+    """A DescribeInstancePatchStates response (or an object with one 'InstancePatchStates' list)."""
+    if not isinstance(document, Mapping) or not isinstance(document.get("InstancePatchStates"), list):
+        raise InvalidSsmDataError("not a DescribeInstancePatchStates response: no InstancePatchStates list")
+    return [parse_patch_state(row) for row in document["InstancePatchStates"]]
+
+
+def _cves(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        candidates: Iterable[Any] = re.split(r"[,\s]+", value)
+    elif isinstance(value, list):
+        candidates = value
+    else:
+        return ()
+    return tuple(
+        sorted(
+            {c.strip().upper() for c in candidates if isinstance(c, str) and _CVE.match(c.strip().upper())}
+        )
+    )
+
+
+def parse_compliance_items(document: Mapping[str, Any]) -> list[PatchItem]:
+    """NON_COMPLIANT Patch items of a ListComplianceItems response."""
+    if not isinstance(document, Mapping) or not isinstance(document.get("ComplianceItems"), list):
+        raise InvalidSsmDataError("not a ListComplianceItems response: no ComplianceItems list")
+    items: list[PatchItem] = []
+    for row in document["ComplianceItems"]:
+        if not isinstance(row, Mapping):
+            raise InvalidSsmDataError("a ComplianceItems entry is not an object")
+        if row.get("ComplianceType", "Patch") != "Patch" or row.get("Status") != "NON_COMPLIANT":
+            continue
+        details = row.get("Details") if isinstance(row.get("Details"), Mapping) else {}
+        patch_id = _text(row.get("Id") or row.get("Title"), 256)
+        if not patch_id:
+            raise InvalidSsmDataError("a non-compliant ComplianceItems entry has no Id")
+        items.append(
+            PatchItem(
+                patch_id=patch_id,
+                title=_text(row.get("Title"), 256),
+                state=_text(details.get("PatchState"), 64) or "NonCompliant",
+                severity=compliance_level_label(row.get("Severity")),
+                classification=_text(details.get("Classification"), 64),
+                cve_ids=_cves(details.get("CVEIds")),
+            )
+        )
+    return items
+
+
+def parse_instance_patches(document: Mapping[str, Any]) -> list[PatchItem]:
+    """Non-compliant patches of a DescribeInstancePatches response (NotApplicable etc. are not findings)."""
+    if not isinstance(document, Mapping) or not isinstance(document.get("Patches"), list):
+        raise InvalidSsmDataError("not a DescribeInstancePatches response: no Patches list")
+    items: list[PatchItem] = []
+    for row in document["Patches"]:
+        if not isinstance(row, Mapping):
+            raise InvalidSsmDataError("a Patches entry is not an object")
+        state = str(row.get("State", ""))
+        if state not in NON_COMPLIANT_PATCH_STATES:
+            continue
+        patch_id = _text(row.get("KBId") or row.get("Title"), 256)
+        if not patch_id:
+            raise InvalidSsmDataError("a non-compliant Patches entry has neither KBId nor Title")
+        items.append(
+            PatchItem(
+                patch_id=patch_id,
+                title=_text(row.get("Title"), 256),
+                state=state,
+                severity=vendor_severity_label(row.get("Severity")),
+                classification=_text(row.get("Classification"), 64),
+                cve_ids=_cves(row.get("CVEIds")),
+            )
+        )
+    return items
+
+
+def merge_items(compliance: list[PatchItem], patches: list[PatchItem]) -> list[PatchItem]:
+    """Compliance items carry the baseline's severity; instance patches carry state and CVE ids."""
+    merged: dict[str, PatchItem] = {}
+    for item in patches:
+        merged[item.patch_id] = item
+    for item in compliance:
+        known = merged.get(item.patch_id)
+        if known is None:
+            merged[item.patch_id] = item
+            continue
+        merged[item.patch_id] = PatchItem(
+            patch_id=item.patch_id,
+            title=known.title or item.title,
+            state=known.state,
+            severity=item.severity,
+            classification=known.classification or item.classification,
+            cve_ids=tuple(sorted(set(known.cve_ids) | set(item.cve_ids))),
+        )
+    return list(merged.values())
+
+
+def parse_instance_information(document: Mapping[str, Any]) -> list[NodeInfo]:
+    if not isinstance(document, Mapping) or not isinstance(document.get("InstanceInformationList"), list):
+        raise InvalidSsmDataError("not a DescribeInstanceInformation response: no InstanceInformationList")
+    nodes: list[NodeInfo] = []
+    for row in document["InstanceInformationList"]:
+        if not isinstance(row, Mapping):
+            raise InvalidSsmDataError("an InstanceInformationList entry is not an object")
+        node_id = row.get("InstanceId")
+        if not isinstance(node_id, str) or not SSM_NODE_ID.match(node_id):
+            raise InvalidSsmDataError(f"InstanceId {str(node_id)[:40]!r} is not a managed node id")
+        default_type = "ManagedInstance" if node_id.startswith("mi-") else "EC2Instance"
+        nodes.append(
+            NodeInfo(
+                node_id=node_id,
+                resource_type=str(row.get("ResourceType") or default_type),
+                platform_type=_text(row.get("PlatformType"), 64) or None,
+                platform_name=_text(row.get("PlatformName"), 128) or None,
+                platform_version=_text(row.get("PlatformVersion"), 64) or None,
+                computer_name=_text(row.get("ComputerName"), 256) or None,
+            )
+        )
+    return nodes
+
+
+def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class SsmReader:
+    """Batched, paginated, backed-off reads. Raises the AWS error when retries are exhausted."""
+
+    def __init__(self, client: Any, backoff: Backoff) -> None:
+        self.client = client
+        self.backoff = backoff
+
+    def _pages(self, operation: str, result_key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        method = getattr(self.client, operation)
+        token: str | None = None
+        while True:
+            params = dict(kwargs)
+            if token:
+                params["NextToken"] = token
+            page = self.backoff.call(method, **params)
+            yield page
+            token = page.get("NextToken")
+            if not token or not page.get(result_key):
+                return
+
+    def patch_states(self, node_ids: list[str]) -> dict[str, PatchState]:
+        states: dict[str, PatchState] = {}
+        for chunk in _chunks(sorted(set(node_ids)), PATCH_STATES_PER_CALL):
+            for page in self._pages(
+                "describe_instance_patch_states", "InstancePatchStates", InstanceIds=chunk, MaxResults=50
+            ):
+                for state in parse_patch_states(page):
+                    states[state.node_id] = state
+        return states
+
+    def node_information(self, node_ids: list[str]) -> dict[str, NodeInfo]:
+        nodes: dict[str, NodeInfo] = {}
+        for chunk in _chunks(sorted(set(node_ids)), INSTANCE_INFO_PER_CALL):
+            for page in self._pages(
+                "describe_instance_information",
+                "InstanceInformationList",
+                Filters=[{"Key": "InstanceIds", "Values": chunk}],
+                MaxResults=50,
+            ):
+                for node in parse_instance_information(page):
+                    nodes[node.node_id] = node
+        return nodes
+
+    def non_compliant_items(self, node_id: str) -> list[PatchItem]:
+        compliance: list[PatchItem] = []
+        for page in self._pages(
+            "list_compliance_items",
+            "ComplianceItems",
+            ResourceIds=[node_id],
+            ResourceTypes=["ManagedInstance"],
+            Filters=[
+                {"Key": "ComplianceType", "Values": ["Patch"], "Type": "EQUAL"},
+                {"Key": "Status", "Values": ["NON_COMPLIANT"], "Type": "EQUAL"},
+            ],
+            MaxResults=100,
+        ):
+            compliance.extend(parse_compliance_items(page))
+        patches: list[PatchItem] = []
+        for page in self._pages(
+            "describe_instance_patches",
+            "Patches",
+            InstanceId=node_id,
+            Filters=[{"Key": "State", "Values": list(NON_COMPLIANT_PATCH_STATES)}],
+            MaxResults=100,
+        ):
+            patches.extend(parse_instance_patches(page))
+        return merge_items(compliance, patches)
+
+    def all_node_ids(self) -> Iterator[str]:
+        for page in self._pages("describe_instance_information", "InstanceInformationList", MaxResults=50):
+            for node in parse_instance_information(page):
+                yield node.node_id

@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from .config import ForwarderConfig, account_from_context, load_forwarder_config
@@ -31,6 +33,7 @@ class Runtime:
     securityhub: Any
     sqs: Any
     logger: JsonLogger
+    sleep: Callable[[float], None] = field(default=time.sleep)  # backoff pauses
 
 
 _RUNTIME: Runtime | None = None
@@ -128,7 +131,7 @@ def handle(event: Any, context: Any, runtime: Runtime) -> dict[str, Any]:
 def handle_sqs_batch(records: list[Any], context: Any, runtime: Runtime) -> dict[str, Any]:
     account = account_from_context(context)
     region = runtime.config.region
-    backoff = Backoff(remaining_seconds=_remaining(context))
+    backoff = Backoff(remaining_seconds=_remaining(context), sleep=runtime.sleep)
     failures: list[str] = []
     messages_by_node: dict[str, list[str]] = {}
     requests: list[NodeRequest] = []
@@ -198,7 +201,7 @@ def handle_reconcile(instance_ids: Any, context: Any, runtime: Runtime) -> dict[
     if bad:
         raise ValueError(f"not managed node ids: {bad[:5]}")
     account = account_from_context(context)
-    backoff = Backoff(remaining_seconds=_remaining(context))
+    backoff = Backoff(remaining_seconds=_remaining(context), sleep=runtime.sleep)
     report = run_pipeline([NodeRequest(i) for i in instance_ids], runtime, account, backoff)
     summary: dict[str, int] = {}
     for outcome in report.outcomes.values():

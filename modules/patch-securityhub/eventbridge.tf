@@ -3,7 +3,7 @@
 resource "aws_cloudwatch_event_rule" "compliance" {
   count = local.create ? 1 : 0
 
-  name           = "${var.name_prefix}-patch-compliance"
+  name           = local.compliance_rule_name
   description    = "SSM patch compliance state changes to the patch-securityhub queue"
   event_bus_name = var.event_bus_name
   event_pattern = jsonencode({
@@ -14,6 +14,13 @@ resource "aws_cloudwatch_event_rule" "compliance" {
     }
   })
   tags = local.tags
+
+  lifecycle {
+    postcondition {
+      condition     = self.arn == local.compliance_rule_arn
+      error_message = "The rule ARN differs from the one the queue policy was written for."
+    }
+  }
 }
 
 resource "aws_cloudwatch_event_target" "compliance_to_queue" {

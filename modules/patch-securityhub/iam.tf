@@ -32,7 +32,7 @@ data "aws_iam_policy_document" "forwarder" {
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.forwarder[0].arn}:*"]
+    resources = ["${local.forwarder_log_arn}:*"]
   }
 
   statement {
@@ -43,13 +43,13 @@ data "aws_iam_policy_document" "forwarder" {
       "sqs:GetQueueAttributes",
       "sqs:ReceiveMessage",
     ]
-    resources = [aws_sqs_queue.main[0].arn]
+    resources = [local.main_queue_arn]
   }
 
   statement {
     sid       = "QuarantineRejects"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.quarantine[0].arn]
+    resources = [local.quarantine_queue_arn]
   }
 
   statement {
@@ -135,7 +135,7 @@ data "aws_iam_policy_document" "redrive" {
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.redrive[0].arn}:*"]
+    resources = ["${local.redrive_log_arn}:*"]
   }
 
   statement {
@@ -154,13 +154,13 @@ data "aws_iam_policy_document" "redrive" {
       "sqs:ReceiveMessage",
       "sqs:StartMessageMoveTask",
     ]
-    resources = [aws_sqs_queue.dlq[0].arn]
+    resources = [local.dlq_arn]
   }
 
   statement {
     sid       = "RefillMainQueue"
     actions   = ["sqs:GetQueueAttributes", "sqs:SendMessage"]
-    resources = [aws_sqs_queue.main[0].arn]
+    resources = [local.main_queue_arn]
   }
 
   statement {

@@ -30,8 +30,16 @@ locals {
   dlq_name              = "${var.name_prefix}-events-dlq"
   quarantine_queue_name = "${var.name_prefix}-quarantine"
 
-  # Queue ARNs are derived from names so that the key policy can name them without a dependency cycle.
-  main_queue_arn = local.create ? "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.main_queue_name}" : null
+  # ARNs derived from names: the policies that name them are then known at plan time (reviewable in the plan,
+  # testable offline) and the key policy can name the queue without a dependency cycle.
+  arn_prefix           = local.create ? "arn:${local.partition}:%s:${local.region}:${local.account_id}" : null
+  main_queue_arn       = local.create ? "${format(local.arn_prefix, "sqs")}:${local.main_queue_name}" : null
+  dlq_arn              = local.create ? "${format(local.arn_prefix, "sqs")}:${local.dlq_name}" : null
+  quarantine_queue_arn = local.create ? "${format(local.arn_prefix, "sqs")}:${local.quarantine_queue_name}" : null
+  compliance_rule_name = "${var.name_prefix}-patch-compliance"
+  compliance_rule_arn  = local.create ? "${format(local.arn_prefix, "events")}:rule/${var.event_bus_name == "default" ? "" : "${var.event_bus_name}/"}${local.compliance_rule_name}" : null
+  forwarder_log_arn    = local.create ? "${format(local.arn_prefix, "logs")}:log-group:${local.forwarder_log_group_name}" : null
+  redrive_log_arn      = local.create ? "${format(local.arn_prefix, "logs")}:log-group:${local.redrive_log_group_name}" : null
 
   # AWS guidance for SQS-triggered Lambda: visibility timeout at least six times the function timeout.
   queue_visibility_timeout = coalesce(var.queue_visibility_timeout_seconds, 6 * var.forwarder_timeout)

@@ -8,6 +8,13 @@ resource "aws_sqs_queue" "dlq" {
   kms_master_key_id                 = local.kms_key_arn
   kms_data_key_reuse_period_seconds = 300
   tags                              = local.tags
+
+  lifecycle {
+    postcondition {
+      condition     = self.arn == local.dlq_arn
+      error_message = "The queue ARN differs from the one the policies were written for."
+    }
+  }
 }
 
 resource "aws_sqs_queue" "main" {
@@ -28,6 +35,10 @@ resource "aws_sqs_queue" "main" {
     precondition {
       condition     = local.queue_visibility_timeout >= 6 * var.forwarder_timeout
       error_message = "queue_visibility_timeout_seconds must be at least 6 x forwarder_timeout (AWS guidance for SQS event sources)."
+    }
+    postcondition {
+      condition     = self.arn == local.main_queue_arn
+      error_message = "The queue ARN differs from the one the policies were written for."
     }
   }
 }
@@ -51,6 +62,13 @@ resource "aws_sqs_queue" "quarantine" {
   kms_master_key_id                 = local.kms_key_arn
   kms_data_key_reuse_period_seconds = 300
   tags                              = local.tags
+
+  lifecycle {
+    postcondition {
+      condition     = self.arn == local.quarantine_queue_arn
+      error_message = "The queue ARN differs from the one the policies were written for."
+    }
+  }
 }
 
 data "aws_iam_policy_document" "main_queue" {
@@ -64,11 +82,11 @@ data "aws_iam_policy_document" "main_queue" {
       identifiers = ["events.amazonaws.com"]
     }
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.main[0].arn]
+    resources = [local.main_queue_arn]
     condition {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
-      values   = [aws_cloudwatch_event_rule.compliance[0].arn]
+      values   = [local.compliance_rule_arn]
     }
   }
 
@@ -80,7 +98,7 @@ data "aws_iam_policy_document" "main_queue" {
       identifiers = ["*"]
     }
     actions   = ["sqs:*"]
-    resources = [aws_sqs_queue.main[0].arn]
+    resources = [local.main_queue_arn]
     condition {
       test     = "Bool"
       variable = "aws:SecureTransport"
@@ -90,7 +108,7 @@ data "aws_iam_policy_document" "main_queue" {
 }
 
 data "aws_iam_policy_document" "deny_insecure_transport" {
-  for_each = local.create ? { dlq = aws_sqs_queue.dlq[0].arn, quarantine = aws_sqs_queue.quarantine[0].arn } : {}
+  for_each = local.create ? { dlq = local.dlq_arn, quarantine = local.quarantine_queue_arn } : {}
 
   statement {
     sid    = "DenyInsecureTransport"

@@ -1,8 +1,8 @@
 """Build byte-reproducible Lambda zips: forwarder.zip (package + pinned deps) and redrive.zip (package only).
 
 Reproducible: entries sorted, timestamps fixed at 1980-01-01, modes fixed (0644, 0755 for shared objects),
-no __pycache__/bytecode, a fixed compression level. Dependencies are installed once per (requirements, platform)
-into a cache under build/ and reused, so repeated builds are fast and identical.
+no __pycache__/bytecode, a fixed compression level. Dependencies are installed once per
+(requirements, platform) into a cache under build/ and reused, so repeated builds are fast and identical.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def _files(root: Path) -> list[Path]:
     return sorted(
         p
         for p in root.rglob("*")
-        if p.is_file() and not (set(p.relative_to(root).parts) & _SKIP_DIRS) and p.suffix not in _SKIP_SUFFIXES
+        if p.is_file()
+        and not (set(p.relative_to(root).parts) & _SKIP_DIRS)
+        and p.suffix not in _SKIP_SUFFIXES
     )
 
 

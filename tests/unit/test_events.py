@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from unit_helpers import ACCOUNT, DATA, REGION, compliance_event, ts
-
 from patch_securityhub.events import REJECTION_REASONS, EventRejectedError, parse_event
+from unit_helpers import ACCOUNT, DATA, REGION, compliance_event, ts
 
 BAD_EVENTS = sorted((DATA / "bad_events").glob("*.json"))
 
@@ -87,7 +86,9 @@ def test_raw_bodies_are_rejected(body: Any, reason: str) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=40),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -126,7 +127,9 @@ FIELDS = [
         st.tuples(st.sampled_from(FIELDS), json_values | st.just("__delete__")), min_size=1, max_size=4
     )
 )
-def test_mutated_valid_events_are_parsed_or_rejected_cleanly(mutations: list[tuple[tuple[str, ...], Any]]) -> None:
+def test_mutated_valid_events_are_parsed_or_rejected_cleanly(
+    mutations: list[tuple[tuple[str, ...], Any]],
+) -> None:
     event = copy.deepcopy(compliance_event("i-0123456789abcdef0"))
     for path, value in mutations:
         target: Any = event

@@ -6,8 +6,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from unit_helpers import ACCOUNT, DATA, REGION, assert_valid_finding, ts
-
 from patch_securityhub import cli
 from patch_securityhub.finding import (
     FindingContext,
@@ -19,12 +17,15 @@ from patch_securityhub.finding import (
 )
 from patch_securityhub.model import NodeInfo, NodeSnapshot, PatchItem, PriorFinding
 from patch_securityhub.ssm_collect import parse_patch_state
+from unit_helpers import ACCOUNT, DATA, REGION, assert_valid_finding, ts
 
 CTX = FindingContext(account=ACCOUNT, region=REGION)
 NOW = ts("2026-11-23T12:00:00Z")
 
 
-def snapshot(node_id: str = "i-0123456789abcdef0", items: list[PatchItem] | None = None, **state) -> NodeSnapshot:
+def snapshot(
+    node_id: str = "i-0123456789abcdef0", items: list[PatchItem] | None = None, **state
+) -> NodeSnapshot:
     row = {
         "InstanceId": node_id,
         "BaselineId": "pb-0123456789abcdef0",
@@ -59,8 +60,9 @@ def test_native_patch_manager_example_is_reproduced() -> None:
     assert finding["Severity"] == {"Label": "INFORMATIONAL", "Normalized": 0}
     assert finding["Title"] == "Systems Manager Patch Summary - Managed Instance Non-Compliant"
     assert finding["Description"] == (
-        "This AWS control checks whether each instance that is managed by AWS Systems Manager is in compliance "
-        "with the rules of the patch baseline that applies to that instance when a compliance Scan runs."
+        "This AWS control checks whether each instance that is managed by AWS Systems Manager is in "
+        "compliance with the rules of the patch baseline that applies to that instance when a compliance "
+        "Scan runs."
     )
     assert finding["Remediation"] == {
         "Recommendation": {
@@ -108,7 +110,10 @@ def test_critical_and_low_patches_make_a_critical_finding() -> None:
     assert finding["FindingProviderFields"]["Severity"] == {"Label": "CRITICAL", "Original": "CRITICAL"}
     assert finding["FindingProviderFields"]["Types"] == finding["Types"]
     fields = finding["ProductFields"]
-    assert fields["patch-securityhub/NonCompliantPatches/01"] == "openssl [Missing, CRITICAL]; tzdata [Missing, LOW]"
+    assert (
+        fields["patch-securityhub/NonCompliantPatches/01"]
+        == "openssl [Missing, CRITICAL]; tzdata [Missing, LOW]"
+    )
     assert fields["patch-securityhub/CveIds/01"] == "CVE-2026-0001"
     assert fields["patch-securityhub/Truncated"] == "false"
 
@@ -168,7 +173,9 @@ def test_finding_id_is_stable_per_account_region_node() -> None:
     assert build_finding(snapshot(), other_region, prior=None, now=NOW)["Id"] != first["Id"]
 
 
-def prior(created: str, updated: str, *, record: str = "ACTIVE", status: str = "FAILED", end: str | None = None):
+def prior(
+    created: str, updated: str, *, record: str = "ACTIVE", status: str = "FAILED", end: str | None = None
+):
     return PriorFinding(
         finding_id=finding_id(ACCOUNT, REGION, "i-0123456789abcdef0"),
         created_at=ts(created),
@@ -195,9 +202,7 @@ def test_compliant_node_without_prior_finding_produces_nothing() -> None:
     compliant = snapshot(MissingCount=0)
     assert not compliant.non_compliant
     assert decide(compliant, None, ts("2026-11-23T10:01:05Z")).action == "skip"
-    assert cli.render(
-        {"InstancePatchStates": [_raw(MissingCount=0)]}, account=ACCOUNT, region=REGION
-    ) == []
+    assert cli.render({"InstancePatchStates": [_raw(MissingCount=0)]}, account=ACCOUNT, region=REGION) == []
 
 
 def _raw(**overrides):
@@ -223,7 +228,9 @@ def test_compliant_node_with_active_finding_is_resolved_and_archived() -> None:
     assert finding["Compliance"] == {"Status": "PASSED"}
     assert finding["Severity"]["Label"] == "INFORMATIONAL"
     assert finding["CreatedAt"] == "2026-11-01T00:00:00Z"
-    assert not any(key.startswith("patch-securityhub/NonCompliantPatches") for key in finding["ProductFields"])
+    assert not any(
+        key.startswith("patch-securityhub/NonCompliantPatches") for key in finding["ProductFields"]
+    )
     archived = prior("2026-11-01T00:00:00Z", "2026-11-23T12:00:00Z", record="ARCHIVED", status="PASSED",
                      end="2026-11-23T11:01:00Z")  # fmt: skip
     assert decide(compliant, archived, None).reason == "already_resolved"

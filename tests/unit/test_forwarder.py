@@ -11,6 +11,10 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
+from patch_securityhub import forwarder
+from patch_securityhub.config import ConfigError, ForwarderConfig
+from patch_securityhub.finding import finding_id, product_arn
+from patch_securityhub.logs import JsonLogger
 from unit_helpers import (
     ACCOUNT,
     REGION,
@@ -27,11 +31,6 @@ from unit_helpers import (
     patch_state_row,
     sqs_record,
 )
-
-from patch_securityhub import forwarder
-from patch_securityhub.config import ConfigError, ForwarderConfig
-from patch_securityhub.finding import finding_id, product_arn
-from patch_securityhub.logs import JsonLogger
 
 
 @pytest.fixture
@@ -64,19 +63,21 @@ def imported(stubbed: dict[str, Any]) -> list[list[dict[str, Any]]]:
     def capture(params: dict[str, Any], **_: Any) -> None:
         calls.append(params["Findings"])
 
-    stubbed["securityhub"].meta.events.register("provide-client-params.securityhub.BatchImportFindings", capture)
+    stubbed["securityhub"].meta.events.register(
+        "provide-client-params.securityhub.BatchImportFindings", capture
+    )
     return calls
 
 
 def throttled(stub: Any, operation: str, code: str = "TooManyRequestsException", status: int = 429) -> None:
-    stub.add_client_error(operation, service_error_code=code, service_message="Rate exceeded", http_status_code=status)
+    stub.add_client_error(
+        operation, service_error_code=code, service_message="Rate exceeded", http_status_code=status
+    )
 
 
 def quarantined(sqs: Any, url: str) -> list[dict[str, Any]]:
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get(
-        "Messages", []
-    )
-    return messages
+    response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+    return response.get("Messages", [])
 
 
 def failures(result: dict[str, Any]) -> list[str]:
@@ -98,7 +99,9 @@ def test_non_compliant_node_becomes_one_valid_finding(runtime, stubbed, imported
         ],
     )
     flow.import_ok()
-    result = forwarder.handle({"Records": [sqs_record(compliance_event(node), "m1")]}, LambdaContext(), runtime)
+    result = forwarder.handle(
+        {"Records": [sqs_record(compliance_event(node), "m1")]}, LambdaContext(), runtime
+    )
     assert result == {"batchItemFailures": []}
     flow.assert_done()
     [[finding]] = imported
@@ -201,7 +204,11 @@ def test_duplicate_events_for_one_node_make_one_finding(runtime, stubbed, import
     flow.items(node, patches=[instance_patch("KB1", "Low")])
     flow.import_ok()
     event = compliance_event(node)
-    records = [sqs_record(event, "a"), sqs_record(event, "b"), sqs_record(compliance_event(node, "compliant"), "c")]
+    records = [
+        sqs_record(event, "a"),
+        sqs_record(event, "b"),
+        sqs_record(compliance_event(node, "compliant"), "c"),
+    ]
     assert forwarder.handle({"Records": records}, LambdaContext(), runtime) == {"batchItemFailures": []}
     assert [len(call) for call in imported] == [1]
     flow.assert_done()
@@ -213,7 +220,9 @@ def test_malformed_events_are_quarantined_with_reason_and_acknowledged(runtime, 
     records = [
         sqs_record("{not json", "garbage"),
         sqs_record(bad_account, "foreign"),
-        sqs_record(compliance_event("i-0123456789abcdef0", detail={"compliance-type": "Association"}), "assoc"),
+        sqs_record(
+            compliance_event("i-0123456789abcdef0", detail={"compliance-type": "Association"}), "assoc"
+        ),
     ]
     result = forwarder.handle({"Records": records}, LambdaContext(), runtime)
     assert result == {"batchItemFailures": []}
@@ -240,11 +249,16 @@ def test_vanished_and_unscanned_nodes_are_quarantined(runtime, stubbed, quaranti
     flow = Flow(stubbed)
     flow.node_information([info_row(unscanned)], ids=[gone, unscanned])
     flow.patch_states([], ids=[unscanned])
-    records = [sqs_record(compliance_event(gone, "compliant"), "g"), sqs_record(compliance_event(unscanned), "u")]
+    records = [
+        sqs_record(compliance_event(gone, "compliant"), "g"),
+        sqs_record(compliance_event(unscanned), "u"),
+    ]
     result = forwarder.handle({"Records": records}, LambdaContext(), runtime)
     assert result == {"batchItemFailures": []}
     reasons = {
-        m["MessageAttributes"]["source-message-id"]["StringValue"]: m["MessageAttributes"]["reason"]["StringValue"]
+        m["MessageAttributes"]["source-message-id"]["StringValue"]: m["MessageAttributes"]["reason"][
+            "StringValue"
+        ]
         for m in quarantined(*quarantine_queue)
     }
     assert reasons == {"g": "vanished_node", "u": "no_patch_state"}
@@ -277,11 +291,19 @@ def test_compliant_node_archives_its_finding_and_resolves_native_ones(runtime, s
     flow = Flow(stubbed)
     flow.node_information([info_row(node)])
     flow.patch_states([compliant_row(node, OperationEndTime="2026-11-23T11:01:00Z")])
-    flow.prior_findings([prior_finding(node, end="2026-11-23T10:01:00Z")], [finding_id(ACCOUNT, REGION, node)])
+    flow.prior_findings(
+        [prior_finding(node, end="2026-11-23T10:01:00Z")], [finding_id(ACCOUNT, REGION, node)]
+    )
     flow.import_ok()
-    native_id = f"arn:aws:patchmanager:{REGION}:{ACCOUNT}:instance/{node}/document/AWS-RunPatchBaseline/run-command/x"
+    native_id = (
+        f"arn:aws:patchmanager:{REGION}:{ACCOUNT}:instance/{node}/document/AWS-RunPatchBaseline/run-command/x"
+    )
     native_product = f"arn:aws:securityhub:{REGION}::product/aws/ssm-patch-manager"
-    native = {**prior_finding(node, end="2026-11-23T10:01:00Z"), "Id": native_id, "ProductArn": native_product}
+    native = {
+        **prior_finding(node, end="2026-11-23T10:01:00Z"),
+        "Id": native_id,
+        "ProductArn": native_product,
+    }
     stubbed["securityhub_stub"].add_response("get_findings", {"Findings": [native]})
     stubbed["securityhub_stub"].add_response(
         "batch_update_findings",
@@ -325,7 +347,9 @@ def test_stale_event_is_ignored(runtime, stubbed, imported) -> None:
     flow = Flow(stubbed)
     flow.node_information([info_row(node)])
     flow.patch_states([patch_state_row(node, OperationEndTime="2026-11-23T11:01:00Z")])
-    flow.prior_findings([prior_finding(node, end="2026-11-23T11:01:00Z")], [finding_id(ACCOUNT, REGION, node)])
+    flow.prior_findings(
+        [prior_finding(node, end="2026-11-23T11:01:00Z")], [finding_id(ACCOUNT, REGION, node)]
+    )
     old_event = compliance_event(node, "compliant", time="2026-11-23T09:00:00Z")
     result = forwarder.handle({"Records": [sqs_record(old_event, "old")]}, LambdaContext(), runtime)
     assert result == {"batchItemFailures": []}
@@ -349,7 +373,9 @@ def test_patch_item_read_failure_fails_only_that_node(runtime, stubbed, imported
     flow.node_information([info_row(n) for n in nodes])
     flow.patch_states([patch_state_row(n) for n in nodes])
     flow.prior_findings([], [finding_id(ACCOUNT, REGION, n) for n in nodes])
-    stubbed["ssm_stub"].add_client_error("list_compliance_items", "AccessDeniedException", http_status_code=400)
+    stubbed["ssm_stub"].add_client_error(
+        "list_compliance_items", "AccessDeniedException", http_status_code=400
+    )
     flow.items(nodes[1], patches=[instance_patch("KB1", "Low")])
     flow.import_ok()
     records = [sqs_record(compliance_event(n), f"m{i}") for i, n in enumerate(nodes)]
@@ -378,7 +404,7 @@ def test_direct_invocation_reconciles_the_listed_nodes(runtime, stubbed, importe
 
 @pytest.mark.parametrize("ids", [["i-123"], "i-0123456789abcdef0", [None], ["i-0123456789abcdef0"] * 1001])
 def test_direct_invocation_rejects_bad_ids(runtime, ids) -> None:
-    with pytest.raises(ValueError, match="instance_ids|managed node ids"):
+    with pytest.raises(ValueError, match=r"instance_ids|managed node ids"):
         forwarder.handle({"instance_ids": ids}, LambdaContext(), runtime)
 
 
@@ -387,7 +413,9 @@ def test_unknown_invocation_shape_is_an_error(runtime) -> None:
         forwarder.handle({"hello": "world"}, LambdaContext(), runtime)
 
 
-def test_cold_start_rejects_a_missing_quarantine_queue(monkeypatch: pytest.MonkeyPatch, aws_env: None) -> None:
+def test_cold_start_rejects_a_missing_quarantine_queue(
+    monkeypatch: pytest.MonkeyPatch, aws_env: None
+) -> None:
     monkeypatch.delenv("PSH_QUARANTINE_QUEUE_URL", raising=False)
     monkeypatch.setattr(forwarder, "_RUNTIME", None)
     with pytest.raises(ConfigError, match="PSH_QUARANTINE_QUEUE_URL"):

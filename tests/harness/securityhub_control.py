@@ -1,0 +1,104 @@
+"""Stdlib client for the Security Hub emulation's control routes (/_psh/securityhub/... on LocalStack).
+
+from tests.harness import securityhub_control as shc
+shc.set_fault(endpoint, "unavailable", seconds=2)
+shc.request_count(endpoint, "BatchImportFindings")
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from typing import Any
+
+PREFIX = "/_psh/securityhub"
+TIMEOUT_S = 10.0
+
+
+class ControlError(RuntimeError):
+    pass
+
+
+def _call(endpoint: str, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        endpoint.rstrip("/") + PREFIX + path,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json"} if data is not None else {},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+            return json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        detail = error.read().decode(errors="replace")
+        raise ControlError(f"{method} {path} -> {error.code}: {detail}") from error
+
+
+def status(endpoint: str) -> dict[str, Any]:
+    """{"requests": {op: n}, "rejected": {op: n}, "findings_received": n, "fault": ..., "rate_limit": ...}"""
+    return _call(endpoint, "GET", "/status")
+
+
+def request_count(endpoint: str, operation: str) -> int:
+    return int(status(endpoint)["requests"].get(operation, 0))
+
+
+def rejected_count(endpoint: str, operation: str) -> int:
+    return int(status(endpoint)["rejected"].get(operation, 0))
+
+
+def set_fault(
+    endpoint: str, mode: str, seconds: float, operations: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """Mode "unavailable" (503 ServiceUnavailable) or "throttle" (429 TooManyRequestsException) for N s.
+
+    `operations` limits the fault to those operation names (default: every operation)."""
+    body: dict[str, Any] = {"mode": mode, "seconds": seconds}
+    if operations is not None:
+        body["operations"] = list(operations)
+    return _call(endpoint, "POST", "/fault", body)
+
+
+def clear_fault(endpoint: str) -> dict[str, Any]:
+    return _call(endpoint, "DELETE", "/fault")
+
+
+def set_rate_limit(
+    endpoint: str,
+    enabled: bool = True,
+    rate: float = 10.0,
+    burst: int = 30,
+    operations: Iterable[str] | None = None,
+) -> dict[str, Any]:
+    """Token bucket per account/region/operation; defaults mirror BatchImportFindings' 10 TPS, burst 30."""
+    body: dict[str, Any] = {"enabled": enabled, "rate": rate, "burst": burst}
+    if operations is not None:
+        body["operations"] = list(operations)
+    return _call(endpoint, "PUT", "/rate-limit", body)
+
+
+def reset_counters(endpoint: str) -> dict[str, Any]:
+    return _call(endpoint, "DELETE", "/counters")
+
+
+def reset(endpoint: str) -> dict[str, Any]:
+    """Forget every hub, subscription and finding; zero counters; clear faults; rate limiter off."""
+    return _call(endpoint, "POST", "/reset")
+
+
+def seed_native_findings(
+    endpoint: str, account_id: str, region: str, findings: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Import findings as an AWS integration would (product/aws/ssm-patch-manager).
+
+    The hub must be enabled.
+    Returns {"imported": n, "ignored": n, "failed": [{"Id", "ErrorMessage"}]}."""
+    return _call(
+        endpoint,
+        "POST",
+        "/native-findings",
+        {"account_id": account_id, "region": region, "findings": findings},
+    )

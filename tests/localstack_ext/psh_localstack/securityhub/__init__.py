@@ -1,0 +1,1 @@
+"""Security Hub for LocalStack: a provider following the documented contract, plus control routes."""

@@ -1,0 +1,113 @@
+"""Control routes for tests, benchmarks and the demo, under /_psh/securityhub/ on the LocalStack gateway.
+
+GET    /_psh/securityhub/status          counters, active fault, rate limiter settings
+POST   /_psh/securityhub/fault           {"mode": "unavailable"|"throttle", "seconds": N, "operations": [...]}
+DELETE /_psh/securityhub/fault           clear the fault
+PUT    /_psh/securityhub/rate-limit      {"enabled": bool, "rate": 10, "burst": 30, "operations": [...]}
+DELETE /_psh/securityhub/counters        zero the request counters
+POST   /_psh/securityhub/reset           forget all hubs and findings, counters, faults, rate limiter
+POST   /_psh/securityhub/native-findings {"account_id", "region", "findings": [...]}
+           (findings of AWS integrations such as aws/ssm-patch-manager, which customers cannot import)
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from localstack.http import Request, Response
+
+from .models import SeedError, reset_all, seed_native_findings
+from .traffic import TRAFFIC
+
+PREFIX = "/_psh/securityhub"
+
+
+def _json(document: Any, status: int = 200) -> Response:
+    return Response(json.dumps(document), status=status, mimetype="application/json")
+
+
+def _body(request: Request) -> dict[str, Any]:
+    raw = request.get_data()
+    if not raw:
+        return {}
+    document = json.loads(raw)
+    if not isinstance(document, dict):
+        raise ValueError("body must be a JSON object")
+    return document
+
+
+def _bad_request(error: Exception) -> Response:
+    return _json({"error": str(error)}, 400)
+
+
+def get_status(request: Request, **_: Any) -> Response:
+    return _json(TRAFFIC.snapshot())
+
+
+def set_fault(request: Request, **_: Any) -> Response:
+    try:
+        body = _body(request)
+        operations = body.get("operations")
+        if operations is not None and not (
+            isinstance(operations, list) and all(isinstance(o, str) for o in operations)
+        ):
+            raise ValueError("operations must be a list of operation names")
+        TRAFFIC.set_fault(str(body.get("mode")), float(body.get("seconds", 0)), operations)
+    except (ValueError, TypeError) as error:
+        return _bad_request(error)
+    return _json(TRAFFIC.snapshot())
+
+
+def clear_fault(request: Request, **_: Any) -> Response:
+    TRAFFIC.clear_fault()
+    return _json(TRAFFIC.snapshot())
+
+
+def configure_rate_limit(request: Request, **_: Any) -> Response:
+    try:
+        body = _body(request)
+        TRAFFIC.configure_rate_limit(
+            enabled=bool(body.get("enabled", True)),
+            rate=float(body.get("rate", 10)),
+            burst=int(body.get("burst", 30)),
+            operations=body.get("operations"),
+        )
+    except (ValueError, TypeError) as error:
+        return _bad_request(error)
+    return _json(TRAFFIC.snapshot())
+
+
+def reset_counters(request: Request, **_: Any) -> Response:
+    TRAFFIC.reset_counters()
+    return _json(TRAFFIC.snapshot())
+
+
+def reset(request: Request, **_: Any) -> Response:
+    reset_all()
+    TRAFFIC.reset()
+    return _json(TRAFFIC.snapshot())
+
+
+def native_findings(request: Request, **_: Any) -> Response:
+    try:
+        body = _body(request)
+        account_id, region, findings = body["account_id"], body["region"], body["findings"]
+        if not isinstance(findings, list):
+            raise ValueError("findings must be a list")
+        result = seed_native_findings(str(account_id), str(region), findings)
+    except SeedError as error:
+        return _json({"error": str(error)}, 409)
+    except (ValueError, TypeError, KeyError) as error:
+        return _bad_request(error)
+    return _json(result)
+
+
+def register(router) -> None:
+    router.add(f"{PREFIX}/status", get_status, methods=["GET"])
+    router.add(f"{PREFIX}/fault", set_fault, methods=["POST"])
+    router.add(f"{PREFIX}/fault", clear_fault, methods=["DELETE"])
+    router.add(f"{PREFIX}/rate-limit", configure_rate_limit, methods=["PUT"])
+    router.add(f"{PREFIX}/counters", reset_counters, methods=["DELETE"])
+    router.add(f"{PREFIX}/reset", reset, methods=["POST"])
+    router.add(f"{PREFIX}/native-findings", native_findings, methods=["POST"])

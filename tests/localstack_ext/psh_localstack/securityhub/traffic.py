@@ -1,0 +1,170 @@
+"""Process-wide traffic controls shared by the provider and the control routes.
+
+- request counters per operation (what tests and benchmarks read),
+- a fault switch that makes operations answer 503 or 429 for a number of seconds,
+- a token-bucket rate limiter mirroring Security Hub's documented 10 TPS, burst 30 for BatchImportFindings,
+  applied per account and region like the real service.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+FAULT_MODES = ("unavailable", "throttle")
+DEFAULT_RATE_PER_SECOND = 10.0
+DEFAULT_BURST = 30
+DEFAULT_LIMITED_OPERATIONS = ("BatchImportFindings",)
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class Fault:
+    mode: str
+    until: float
+    operations: frozenset[str] | None  # None: every operation
+
+    def applies_to(self, operation: str, now: float) -> bool:
+        return now < self.until and (self.operations is None or operation in self.operations)
+
+
+@dataclass
+class TokenBucket:
+    rate: float
+    burst: float
+    tokens: float
+    updated: float
+
+    def take(self, now: float) -> bool:
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+@dataclass
+class RateLimit:
+    enabled: bool = False
+    rate: float = DEFAULT_RATE_PER_SECOND
+    burst: int = DEFAULT_BURST
+    operations: frozenset[str] = frozenset(DEFAULT_LIMITED_OPERATIONS)
+    buckets: dict[tuple[str, str, str], TokenBucket] = field(default_factory=dict)
+
+
+class RequestRejectedError(Exception):
+    """Raised by `Traffic.admit` when a request must be refused; the provider maps it to an AWS error."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind  # "unavailable" | "throttle" | "rate_limited"
+
+
+class Traffic:
+    def __init__(self, clock: Clock = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._requests: Counter[str] = Counter()
+        self._rejected: Counter[str] = Counter()
+        self._findings_received = 0
+        self._fault: Fault | None = None
+        self._rate_limit = RateLimit()
+
+    # --- used by the provider -------------------------------------------------------------------------------
+    def admit(self, operation: str, account_id: str, region: str) -> None:
+        """Count the request, then raise `RequestRejectedError` if a fault or the rate limiter refuses it."""
+        with self._lock:
+            now = self._clock()
+            self._requests[operation] += 1
+            fault = self._fault
+            if fault is not None and fault.applies_to(operation, now):
+                self._rejected[operation] += 1
+                raise RequestRejectedError(fault.mode, f"Injected fault '{fault.mode}' is active")
+            limit = self._rate_limit
+            if limit.enabled and operation in limit.operations:
+                key = (account_id, region, operation)
+                bucket = limit.buckets.get(key)
+                if bucket is None:
+                    bucket = TokenBucket(limit.rate, float(limit.burst), float(limit.burst), now)
+                    limit.buckets[key] = bucket
+                if not bucket.take(now):
+                    self._rejected[operation] += 1
+                    raise RequestRejectedError("rate_limited", "Rate exceeded")
+
+    def record_findings_received(self, count: int) -> None:
+        with self._lock:
+            self._findings_received += count
+
+    # --- used by the control routes -------------------------------------------------------------------------
+    def set_fault(self, mode: str, seconds: float, operations: Iterable[str] | None = None) -> None:
+        if mode not in FAULT_MODES:
+            raise ValueError(f"mode must be one of {', '.join(FAULT_MODES)}")
+        if seconds <= 0:
+            raise ValueError("seconds must be positive")
+        ops = frozenset(operations) if operations else None
+        with self._lock:
+            self._fault = Fault(mode, self._clock() + seconds, ops)
+
+    def clear_fault(self) -> None:
+        with self._lock:
+            self._fault = None
+
+    def configure_rate_limit(
+        self,
+        enabled: bool,
+        rate: float = DEFAULT_RATE_PER_SECOND,
+        burst: int = DEFAULT_BURST,
+        operations: Iterable[str] | None = None,
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        ops = frozenset(operations) if operations else frozenset(DEFAULT_LIMITED_OPERATIONS)
+        with self._lock:
+            self._rate_limit = RateLimit(enabled=enabled, rate=float(rate), burst=int(burst), operations=ops)
+
+    def reset_counters(self) -> None:
+        with self._lock:
+            self._requests.clear()
+            self._rejected.clear()
+            self._findings_received = 0
+
+    def reset(self) -> None:
+        with self._lock:
+            self._requests.clear()
+            self._rejected.clear()
+            self._findings_received = 0
+            self._fault = None
+            self._rate_limit = RateLimit()
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            now = self._clock()
+            fault = self._fault
+            active = fault is not None and now < fault.until
+            limit = self._rate_limit
+            return {
+                "requests": dict(self._requests),
+                "rejected": dict(self._rejected),
+                "findings_received": self._findings_received,
+                "fault": {
+                    "mode": fault.mode,
+                    "remaining_seconds": round(fault.until - now, 3),
+                    "operations": sorted(fault.operations) if fault.operations else None,
+                }
+                if active
+                else None,
+                "rate_limit": {
+                    "enabled": limit.enabled,
+                    "rate": limit.rate,
+                    "burst": limit.burst,
+                    "operations": sorted(limit.operations),
+                },
+            }
+
+
+TRAFFIC = Traffic()

@@ -7,6 +7,7 @@ default zip paths (../../build/dist/*.zip) resolve to placeholder packages made 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -104,6 +105,7 @@ class PlanRunner:
         self.root = root
         self._env = env
         self._dirs: dict[str, tftest.TerraformTest] = {}
+        self._plans: dict[str, tftest.TerraformPlanOutput] = {}
 
     def terraform(self, tfdir: str) -> tftest.TerraformTest:
         if tfdir not in self._dirs:
@@ -120,10 +122,14 @@ class PlanRunner:
         tf_vars: dict[str, object] | None = None,
         workspace: str = "default",
     ) -> tftest.TerraformPlanOutput:
-        tf = self.terraform(tfdir)
-        tf.workspace(name=workspace)
-        files = [str(self.root / f) for f in var_files]
-        return tf.plan(output=True, tf_var_file=files or None, tf_vars=tf_vars)
+        """Plan once per distinct set of inputs per session (plans of unchanged inputs are identical)."""
+        key = json.dumps([tfdir, list(var_files), tf_vars, workspace], sort_keys=True)
+        if key not in self._plans:
+            tf = self.terraform(tfdir)
+            tf.workspace(name=workspace)
+            files = [str(self.root / f) for f in var_files]
+            self._plans[key] = tf.plan(output=True, tf_var_file=files or None, tf_vars=tf_vars)
+        return self._plans[key]
 
     def plan_error(
         self,

@@ -1,0 +1,207 @@
+"""The host Lambda executor: functions from their real zip, env vars, errors, timeouts, event sources."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import time
+import uuid
+import zipfile
+
+import boto3
+import pytest
+
+ROLE = "arn:aws:iam::000000000000:role/lambda-test"
+
+HANDLER_SOURCE = '''
+import json, logging, os, time
+import boto3
+
+def handler(event, context):
+    print("printed line")
+    logging.getLogger().warning("logged warning")
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    if event.get("fail"):
+        raise ValueError("asked to fail")
+    return {
+        "echo": event,
+        "my_var": os.environ.get("MY_VAR"),
+        "function_name": context.function_name,
+        "arn": context.invoked_function_arn,
+        "region": os.environ.get("AWS_REGION"),
+        "endpoint": os.environ.get("AWS_ENDPOINT_URL"),
+        "memory": os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"),
+        "remaining_ms": context.get_remaining_time_in_millis(),
+        "queues": boto3.client("sqs").list_queues().get("QueueUrls", []),
+    }
+
+
+def batch(event, context):
+    """Fails every record whose body is "fail" (ReportBatchItemFailures)."""
+    table = boto3.resource("dynamodb").Table(os.environ["SEEN_TABLE"]) if os.environ.get("SEEN_TABLE") else None
+    failures = []
+    for record in event["Records"]:
+        queue_url = os.environ["SEEN_QUEUE_URL"]
+        boto3.client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps(
+            {"body": record["body"], "receive_count": record["attributes"]["ApproximateReceiveCount"]}))
+        if record["body"] == "fail":
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}
+
+
+def scheduled(event, context):
+    boto3.client("sqs").send_message(QueueUrl=os.environ["SEEN_QUEUE_URL"], MessageBody=json.dumps(event))
+'''
+
+
+def _zip(source: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", source)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def clients(aws_env):
+    return {name: boto3.client(name) for name in ("lambda", "sqs", "events")}
+
+
+def _create_function(lambda_client, handler: str = "app.handler", timeout: int = 10, env=None) -> str:
+    name = f"psh-test-{uuid.uuid4().hex[:8]}"
+    lambda_client.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler=handler,
+        Code={"ZipFile": _zip(HANDLER_SOURCE)},
+        Timeout=timeout,
+        MemorySize=256,
+        Environment={"Variables": env or {}},
+    )
+    lambda_client.get_waiter("function_active_v2").wait(FunctionName=name)
+    return name
+
+
+def _invoke(lambda_client, name: str, event: dict) -> tuple[dict, str | None, str]:
+    response = lambda_client.invoke(FunctionName=name, Payload=json.dumps(event), LogType="Tail")
+    logs = base64.b64decode(response.get("LogResult", "")).decode()
+    return json.loads(response["Payload"].read()), response.get("FunctionError"), logs
+
+
+def test_invoke_returns_handler_result_with_environment(clients, localstack):
+    name = _create_function(clients["lambda"], env={"MY_VAR": "value-1"})
+    assert clients["lambda"].get_function(FunctionName=name)["Configuration"]["State"] == "Active"
+    result, error, logs = _invoke(clients["lambda"], name, {"hello": "world"})
+    assert error is None
+    assert result["echo"] == {"hello": "world"}
+    assert result["my_var"] == "value-1"
+    assert result["function_name"] == name
+    assert result["arn"].endswith(f":function:{name}")
+    assert result["region"] == "us-east-1"
+    assert result["endpoint"] == localstack.endpoint
+    assert result["memory"] == "256"
+    assert 0 < result["remaining_ms"] <= 10_000
+    assert isinstance(result["queues"], list)  # boto3 from the runtime reached LocalStack
+    assert "printed line" in logs and "logged warning" in logs and "REPORT RequestId" in logs
+
+
+def test_handler_exception_is_a_function_error(clients):
+    name = _create_function(clients["lambda"])
+    result, error, logs = _invoke(clients["lambda"], name, {"fail": True})
+    assert error == "Unhandled"
+    assert result["errorType"] == "ValueError" and result["errorMessage"] == "asked to fail"
+    # The same runtime keeps serving.
+    assert _invoke(clients["lambda"], name, {"n": 1})[1] is None
+
+
+def test_timeout_is_enforced_and_runtime_recovers(clients):
+    name = _create_function(clients["lambda"], timeout=1)
+    result, error, _ = _invoke(clients["lambda"], name, {"sleep": 5})
+    assert error == "Unhandled"
+    assert "Task timed out after 1.00 seconds" in result["errorMessage"]
+    result, error, _ = _invoke(clients["lambda"], name, {"n": 2})
+    assert error is None and result["echo"] == {"n": 2}
+
+
+def test_unsupported_runtime_fails_the_function(clients):
+    name = f"psh-test-{uuid.uuid4().hex[:8]}"
+    clients["lambda"].create_function(
+        FunctionName=name,
+        Runtime="nodejs20.x",
+        Role=ROLE,
+        Handler="index.handler",
+        Code={"ZipFile": _zip("exports.handler = async () => 1;")},
+    )
+    for _ in range(50):
+        config = clients["lambda"].get_function(FunctionName=name)["Configuration"]
+        if config["State"] != "Pending":
+            break
+        time.sleep(0.2)
+    assert config["State"] == "Failed"
+    assert "only Python runtimes" in config["StateReason"]
+
+
+def _drain(sqs, queue_url: str, want: int, timeout_s: float = 60) -> list[dict]:
+    messages: list[dict] = []
+    deadline = time.monotonic() + timeout_s
+    while len(messages) < want and time.monotonic() < deadline:
+        response = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        for message in response.get("Messages", []):
+            messages.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return messages
+
+
+def test_sqs_mapping_reports_batch_item_failures(clients):
+    sqs = clients["sqs"]
+    suffix = uuid.uuid4().hex[:8]
+    seen_url = sqs.create_queue(QueueName=f"seen-{suffix}")["QueueUrl"]
+    source_url = sqs.create_queue(QueueName=f"source-{suffix}", Attributes={"VisibilityTimeout": "2"})[
+        "QueueUrl"
+    ]
+    source_arn = sqs.get_queue_attributes(QueueUrl=source_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    name = _create_function(clients["lambda"], handler="app.batch", env={"SEEN_QUEUE_URL": seen_url})
+    mapping = clients["lambda"].create_event_source_mapping(
+        FunctionName=name,
+        EventSourceArn=source_arn,
+        BatchSize=10,
+        MaximumBatchingWindowInSeconds=1,
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+    )
+    sqs.send_message_batch(
+        QueueUrl=source_url,
+        Entries=[{"Id": str(i), "MessageBody": body} for i, body in enumerate(["ok-1", "fail", "ok-2"])],
+    )
+
+    # Each good message is processed once; the failed one comes back after its visibility timeout.
+    try:
+        seen = _drain(sqs, seen_url, want=4)
+    finally:  # the "fail" message would otherwise come back forever
+        clients["lambda"].delete_event_source_mapping(UUID=mapping["UUID"])
+        sqs.delete_queue(QueueUrl=source_url)
+    bodies = [entry["body"] for entry in seen]
+    assert bodies.count("ok-1") == 1 and bodies.count("ok-2") == 1
+    fail_counts = sorted(int(entry["receive_count"]) for entry in seen if entry["body"] == "fail")
+    assert fail_counts[:2] == [1, 2]
+
+
+def test_scheduled_rule_invokes_function(clients):
+    sqs = clients["sqs"]
+    seen_url = sqs.create_queue(QueueName=f"sched-seen-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    name = _create_function(clients["lambda"], handler="app.scheduled", env={"SEEN_QUEUE_URL": seen_url})
+    arn = clients["lambda"].get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    rule = f"every-minute-{name}"
+    clients["events"].put_rule(Name=rule, ScheduleExpression="rate(1 minute)")
+    clients["events"].put_targets(
+        Rule=rule, Targets=[{"Id": "fn", "Arn": arn, "Input": json.dumps({"from": "rule"})}]
+    )
+    try:
+        seen = _drain(sqs, seen_url, want=1, timeout_s=90)
+    finally:
+        clients["events"].remove_targets(Rule=rule, Ids=["fn"])
+        clients["events"].delete_rule(Name=rule)
+    assert seen and seen[0] == {"from": "rule"}

@@ -1,0 +1,1 @@
+"""patch-securityhub's LocalStack extension: Security Hub, SSM patch compliance, host Lambda executor."""

@@ -106,7 +106,7 @@ def _expression_end(body: str, i: int) -> int:
         skipped = _skip_atom(body, i)
         if skipped is not None:
             if body[i] == "#" or body.startswith("//", i):
-                return skipped
+                return i  # a line comment ends the expression
             i = skipped
             continue
         if body[i] in OPENERS:
@@ -131,7 +131,8 @@ def top_level_attributes(body: str) -> dict[str, str]:
             start = i + match.end()
             end = _expression_end(body, start)
             attributes[match.group(1)] = body[start:end].strip()
-            i = end + 1
+            newline = body.find("\n", end)  # past any trailing comment
+            i = len(body) if newline < 0 else newline + 1
             continue
         brace = line.rstrip().endswith("{") and not line.lstrip().startswith(("#", "//"))
         i = _skip_balanced(body, i + line.rindex("{")) if brace else line_end + 1

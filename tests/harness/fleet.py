@@ -1,0 +1,122 @@
+"""Simulated managed-node fleet on the project's LocalStack (stdlib; boto3 only for the scan helpers).
+
+    register_nodes(endpoint, nodes)            POST /_psh/ssm/nodes
+    mixed_fleet(count, seed)                   deterministic EC2 + on-prem nodes with a spread of patch states
+    scan_via_control(endpoint, ids, op)        synchronous scan through the control route
+    send_patch_command(ssm, ids, op)           AWS-RunPatchBaseline through SendCommand; waits for completion
+    run_association_once(ssm, association_id)  StartAssociationsOnce; waits for the new execution to finish
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import urllib.request
+from typing import Any
+
+CLASSIFICATIONS = {
+    "Windows": ["SecurityUpdates", "CriticalUpdates", "Updates", "UpdateRollups"],
+    "Linux": ["Security", "Bugfix", "Enhancement"],
+}
+PATCH_SEVERITIES = {"Windows": ["Critical", "Important", "Moderate", "Low"], "Linux": ["Critical", "Important",
+                                                                                        "Medium", "Low"]}
+COMPLIANCE_LEVELS = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED"]
+STATES = ["MISSING", "INSTALLED", "INSTALLED_OTHER", "NOT_APPLICABLE", "FAILED", "INSTALLED_PENDING_REBOOT"]
+STATE_WEIGHTS = [30, 40, 5, 15, 5, 5]
+
+
+def _call(endpoint: str, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(endpoint + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return json.loads(response.read() or b"{}")
+
+
+def register_nodes(endpoint: str, nodes: list[dict[str, Any]], *, account_id: str = "000000000000",
+                   region: str = "us-east-1") -> list[str]:
+    body = {"nodes": nodes, "account_id": account_id, "region": region}
+    return _call(endpoint, "POST", "/_psh/ssm/nodes", body)["registered"]
+
+
+def list_nodes(endpoint: str) -> list[dict[str, Any]]:
+    return _call(endpoint, "GET", "/_psh/ssm/nodes")["nodes"]
+
+
+def delete_node(endpoint: str, instance_id: str) -> None:
+    _call(endpoint, "DELETE", f"/_psh/ssm/nodes/{instance_id}")
+
+
+def scan_via_control(endpoint: str, instance_ids: list[str], operation: str = "Scan",
+                     reboot_option: str = "RebootIfNeeded") -> dict[str, Any]:
+    return _call(endpoint, "POST", "/_psh/ssm/scan",
+                 {"instance_ids": instance_ids, "operation": operation, "reboot_option": reboot_option})
+
+
+def make_patch(rng: random.Random, platform: str, index: int, state: str | None = None) -> dict[str, Any]:
+    kb = f"KB{5000000 + rng.randrange(100000)}" if platform == "Windows" else f"pkg-{index}-{rng.randrange(10**6)}"
+    cves = [f"CVE-2026-{rng.randrange(10000, 99999)}" for _ in range(rng.randrange(0, 3))]
+    return {
+        "KBId": kb,
+        "Title": f"{'Security update' if platform == 'Windows' else 'Package update'} {kb}",
+        "Classification": rng.choice(CLASSIFICATIONS[platform]),
+        "Severity": rng.choice(PATCH_SEVERITIES[platform]),
+        "CVEIds": cves,
+        "State": state or rng.choices(STATES, STATE_WEIGHTS)[0],
+        "ComplianceLevel": rng.choice(COMPLIANCE_LEVELS),
+    }
+
+
+def mixed_fleet(count: int, seed: int = 1, *, on_prem_share: float = 0.3, patches_per_node: int = 8,
+                patch_group: str = "") -> list[dict[str, Any]]:
+    """Deterministic mix of EC2 (i-) and on-prem (mi-) nodes, Windows and Linux, with varied patch states."""
+    rng = random.Random(seed)
+    nodes = []
+    for index in range(count):
+        on_prem = rng.random() < on_prem_share
+        platform = rng.choice(["Windows", "Linux"])
+        instance_id = (f"mi-{rng.getrandbits(68):017x}" if on_prem else f"i-{rng.getrandbits(68):017x}")
+        nodes.append({
+            "InstanceId": instance_id,
+            "PlatformType": platform,
+            "PlatformName": "Microsoft Windows Server 2022 Datacenter" if platform == "Windows" else "Amazon Linux",
+            "ComputerName": f"node-{seed}-{index}",
+            "IPAddress": f"10.{seed % 256}.{index // 256}.{index % 256}",
+            "PatchGroup": patch_group,
+            "Patches": [make_patch(rng, platform, n) for n in range(patches_per_node)],
+        })
+    return nodes
+
+
+def wait_command(ssm: Any, command_id: str, instance_ids: list[str], timeout_s: float = 60) -> dict[str, str]:
+    """Poll until every invocation is terminal; returns instance id -> status."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        invocations = ssm.list_command_invocations(CommandId=command_id)["CommandInvocations"]
+        statuses = {each["InstanceId"]: each["Status"] for each in invocations}
+        if all(statuses.get(each) in {"Success", "Failed", "Cancelled", "TimedOut"} for each in instance_ids):
+            return statuses
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"command {command_id} not finished: {statuses}")
+        time.sleep(0.2)
+
+
+def send_patch_command(ssm: Any, instance_ids: list[str], operation: str = "Scan",
+                       reboot_option: str = "RebootIfNeeded", document: str = "AWS-RunPatchBaseline"
+                       ) -> tuple[str, dict[str, str]]:
+    command = ssm.send_command(InstanceIds=instance_ids, DocumentName=document,
+                               Parameters={"Operation": [operation], "RebootOption": [reboot_option]})["Command"]
+    return command["CommandId"], wait_command(ssm, command["CommandId"], instance_ids)
+
+
+def run_association_once(ssm: Any, association_id: str, timeout_s: float = 60) -> dict[str, Any]:
+    before = len(ssm.describe_association_executions(AssociationId=association_id)["AssociationExecutions"])
+    ssm.start_associations_once(AssociationIds=[association_id])
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        runs = ssm.describe_association_executions(AssociationId=association_id)["AssociationExecutions"]
+        if len(runs) > before and runs[0]["Status"] in {"Success", "Failed"}:
+            return runs[0]
+        time.sleep(0.2)
+    raise TimeoutError(f"association {association_id} did not finish a new execution")

@@ -1,0 +1,1 @@
+"""SSM additions: patch documents, associations, patch baselines, compliance, simulated fleet and scans."""

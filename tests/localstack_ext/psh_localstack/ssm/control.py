@@ -1,0 +1,123 @@
+"""Control routes for tests and the demo (not AWS APIs):
+
+  POST   /_psh/ssm/nodes            {"nodes": [{InstanceId, PlatformType, PlatformName, PatchGroup, Patches: [...]}]}
+  GET    /_psh/ssm/nodes            list registered nodes (InstanceInformation + patches)
+  DELETE /_psh/ssm/nodes/<id>       forget a node (and its patch state and compliance)
+  POST   /_psh/ssm/scan             {"instance_ids": [...], "operation": "Scan"|"Install", "reboot_option": ...}
+                                    runs synchronously; returns the PatchSummary of each node
+
+Account and region: "account_id" / "region" in the body or query string (default 000000000000 / us-east-1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from localstack.aws.api import CommonServiceException
+from localstack.http import Request, Response
+
+from psh_localstack.ssm import fleet
+from psh_localstack.ssm.store import PatchStore, patch_stores
+
+DEFAULT_ACCOUNT = "000000000000"
+DEFAULT_REGION = "us-east-1"
+
+
+def _scope(request: Request, body: dict[str, Any]) -> tuple[str, str]:
+    account = body.get("account_id") or request.args.get("account_id") or DEFAULT_ACCOUNT
+    region = body.get("region") or request.args.get("region") or DEFAULT_REGION
+    return account, region
+
+
+def _store(account: str, region: str) -> PatchStore:
+    return patch_stores[account][region]
+
+
+def _json_body(request: Request) -> dict[str, Any]:
+    return request.get_json(silent=True) or {}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _jsonable(each) for key, each in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(each) for each in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def register_nodes(request: Request) -> Response:
+    body = _json_body(request)
+    account, region = _scope(request, body)
+    store = _store(account, region)
+    try:
+        registered = [fleet.register_node(store, spec) for spec in body.get("nodes", [])]
+    except (CommonServiceException, KeyError) as error:
+        return Response.for_json({"error": str(error)}, status=400)
+    return Response.for_json({"registered": [info["InstanceId"] for info in registered]})
+
+
+def list_nodes(request: Request) -> Response:
+    account, region = _scope(request, {})
+    store = _store(account, region)
+    return Response.for_json(
+        {
+            "nodes": _jsonable(
+                [
+                    {
+                        **node["info"],
+                        "PatchGroup": fleet.patch_group_of(store, instance_id),
+                        "Patches": node["patches"],
+                    }
+                    for instance_id, node in sorted(store.nodes.items())
+                ]
+            )
+        }
+    )
+
+
+def delete_node(request: Request, instance_id: str) -> Response:
+    account, region = _scope(request, {})
+    store = _store(account, region)
+    with store.lock:
+        existed = store.nodes.pop(instance_id, None) is not None
+        store.patch_states.pop(instance_id, None)
+        store.tags.pop(("ManagedInstance", instance_id), None)
+        for key in [key for key in store.compliance if key[1] == instance_id]:
+            del store.compliance[key]
+    return Response.for_json({"deleted": existed}, status=200 if existed else 404)
+
+
+def scan(request: Request) -> Response:
+    body = _json_body(request)
+    account, region = _scope(request, body)
+    store = _store(account, region)
+    instance_ids = body.get("instance_ids") or sorted(store.nodes)
+    unknown = [each for each in instance_ids if each not in store.nodes]
+    if unknown:
+        return Response.for_json({"error": f"unknown nodes {unknown}"}, status=400)
+    operation = body.get("operation", "Scan")
+    if operation not in ("Scan", "Install"):
+        return Response.for_json({"error": f"operation {operation} is not Scan or Install"}, status=400)
+    execution_id = fleet.new_command_id()
+    summaries = [
+        fleet.run_patch_operation(
+            store,
+            account,
+            region,
+            instance_id,
+            operation=operation,
+            reboot_option=body.get("reboot_option", "RebootIfNeeded"),
+            execution_id=execution_id,
+        )
+        for instance_id in instance_ids
+    ]
+    return Response.for_json({"execution_id": execution_id, "patch_states": _jsonable(summaries)})
+
+
+def register(router) -> None:
+    router.add("/_psh/ssm/nodes", register_nodes, methods=["POST"])
+    router.add("/_psh/ssm/nodes", list_nodes, methods=["GET"])
+    router.add("/_psh/ssm/nodes/<instance_id>", delete_node, methods=["DELETE"])
+    router.add("/_psh/ssm/scan", scan, methods=["POST"])

@@ -357,7 +357,8 @@ class SecurityHubProvider:
                 continue
             account, raw_product = finding.get("AwsAccountId"), finding.get("ProductArn")
             product = parse_product_arn(raw_product)
-            if product is None or not isinstance(account, str):
+            well_formed_account = isinstance(account, str) and len(account) == 12 and account.isdigit()
+            if product is None or not well_formed_account:
                 continue  # reported per finding as InvalidInput
             allowed = product.region == context.region and (
                 (product.is_custom and product.account == context.account_id)

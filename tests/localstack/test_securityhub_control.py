@@ -1,0 +1,130 @@
+"""Security Hub emulation: the control routes (fault switch, rate limiter, request counters).
+
+Faults and the rate limiter are process-wide, so every test scopes them to operations or accounts it owns and
+switches them off again in `finally`.
+"""
+# ruff: noqa: F401, F811  (pytest fixtures are imported from the support module and used as arguments)
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+from test_securityhub_support import Account, account, endpoint, error_code, eventually, hub, shc, status_code
+
+
+def _describe_ok(account: Account) -> bool:
+    try:
+        account.client.describe_hub()
+        return True
+    except ClientError as error:
+        if error_code(error) in ("ServiceUnavailable", "TooManyRequestsException"):
+            return False
+        raise
+
+
+def test_unavailable_fault_answers_503_then_recovers(hub: Account, endpoint: str) -> None:
+    try:
+        state = shc.set_fault(endpoint, "unavailable", seconds=2, operations=["DescribeHub"])
+        assert state["fault"]["mode"] == "unavailable"
+        with pytest.raises(ClientError) as caught:
+            hub.client.describe_hub()
+        assert status_code(caught.value) == 503
+        assert error_code(caught.value) == "ServiceUnavailable"
+        # Only the named operations fail.
+        assert hub.client.list_enabled_products_for_import()["ProductSubscriptions"] == []
+        assert eventually(lambda: _describe_ok(hub))
+    finally:
+        shc.clear_fault(endpoint)
+
+
+def test_throttle_fault_answers_429(hub: Account, endpoint: str) -> None:
+    try:
+        shc.set_fault(endpoint, "throttle", seconds=30, operations=["DescribeHub", "BatchImportFindings"])
+        with pytest.raises(ClientError) as caught:
+            hub.client.describe_hub()
+        assert status_code(caught.value) == 429
+        assert error_code(caught.value) == "TooManyRequestsException"
+        with pytest.raises(ClientError) as caught:
+            hub.client.batch_import_findings(Findings=[hub.finding("t")])
+        assert error_code(caught.value) == "TooManyRequestsException"
+        assert shc.rejected_count(endpoint, "DescribeHub") >= 1
+    finally:
+        shc.clear_fault(endpoint)
+    assert shc.status(endpoint)["fault"] is None
+    assert _describe_ok(hub)
+    assert hub.client.get_findings()["Findings"] == []  # the throttled import stored nothing
+
+
+def test_fault_requests_are_validated(endpoint: str) -> None:
+    for mode, seconds in (("explode", 2), ("unavailable", 0)):
+        with pytest.raises(shc.ControlError, match="400"):
+            shc.set_fault(endpoint, mode, seconds=seconds)
+
+
+def test_request_counters_count_each_call(hub: Account, endpoint: str) -> None:
+    before = shc.status(endpoint)
+    for index in range(3):
+        hub.client.batch_import_findings(Findings=[hub.finding(f"c-{index}"), hub.finding(f"d-{index}")])
+    after = shc.status(endpoint)
+    assert after["requests"]["BatchImportFindings"] - before["requests"].get("BatchImportFindings", 0) == 3
+    assert after["findings_received"] - before["findings_received"] == 6
+
+
+def test_rate_limiter_throttles_bursts_and_refills(hub: Account, endpoint: str) -> None:
+    assert shc.status(endpoint)["rate_limit"] == {
+        "enabled": False,
+        "rate": 10.0,
+        "burst": 30,
+        "operations": ["BatchImportFindings"],
+    }
+    try:
+        # Slow bucket so the test does not depend on timing: burst 3, then one token every 5 s.
+        shc.set_rate_limit(endpoint, enabled=True, rate=0.2, burst=3)
+        outcomes = []
+        for index in range(5):
+            try:
+                hub.client.batch_import_findings(Findings=[hub.finding(f"r-{index}")])
+                outcomes.append("ok")
+            except ClientError as error:
+                assert status_code(error) == 429
+                outcomes.append(error_code(error))
+        assert outcomes[:3] == ["ok", "ok", "ok"]
+        assert "TooManyRequestsException" in outcomes[3:]
+        # Other operations are not limited.
+        assert hub.client.get_findings(MaxResults=1)["Findings"]
+    finally:
+        shc.set_rate_limit(endpoint, enabled=False)
+
+
+def test_rate_limiter_buckets_are_per_account(hub: Account, endpoint: str) -> None:
+    from test_securityhub_support import make_client, random_account_id
+
+    other_id = random_account_id()
+    other = make_client(endpoint, other_id)
+    other.enable_security_hub()
+    try:
+        shc.set_rate_limit(endpoint, enabled=True, rate=0.2, burst=1)
+        hub.client.batch_import_findings(Findings=[hub.finding("x")])
+        with pytest.raises(ClientError):
+            hub.client.batch_import_findings(Findings=[hub.finding("y")])
+        other_finding = hub.finding(
+            "z", AwsAccountId=other_id, ProductArn=hub.product_arn.replace(hub.id, other_id)
+        )
+        assert other.batch_import_findings(Findings=[other_finding])["SuccessCount"] == 1
+    finally:
+        shc.set_rate_limit(endpoint, enabled=False)
+
+
+def test_rate_limit_requests_are_validated(endpoint: str) -> None:
+    with pytest.raises(shc.ControlError, match="400"):
+        shc.set_rate_limit(endpoint, enabled=True, rate=0, burst=1)
+
+
+def test_counters_can_be_zeroed(hub: Account, endpoint: str) -> None:
+    hub.client.describe_hub()
+    assert shc.request_count(endpoint, "DescribeHub") >= 1
+    shc.reset_counters(endpoint)
+    status = shc.status(endpoint)
+    assert status["requests"] == {} or set(status["requests"]) <= {"DescribeHub"}
+    hub.client.describe_hub()
+    assert shc.request_count(endpoint, "DescribeHub") >= 1

@@ -153,6 +153,11 @@ def test_filters_on_product_and_account(corpus: Account) -> None:
         == 6
     )
     assert corpus.get_all(Filters={"AwsAccountId": eq("123456789012")}) == []
+    # ProductArn + Id EQUALS is looked up directly; the remaining filters must still apply.
+    pinned = {"ProductArn": eq(corpus.product_arn), "Id": eq("a", "b", "a", "zzz")}
+    assert [f["Id"] for f in corpus.get_all(Filters=pinned)] == ["b", "a"]
+    assert ids(corpus.get_all(Filters={**pinned, "ComplianceStatus": eq("PASSED")})) == {"b"}
+    assert corpus.get_all(Filters={**pinned, "ProductArn": eq(NATIVE)}) == []
 
 
 @pytest.mark.parametrize(

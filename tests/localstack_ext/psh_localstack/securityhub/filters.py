@@ -326,8 +326,26 @@ def sort_findings(findings: Iterable[Finding], criteria: list[dict[str, Any]] | 
         if order not in ("asc", "desc"):
             raise InvalidFilterError(f"Invalid SortOrder {order}")
         key = _sort_value(field)
-        present = [f for f in ordered if key(f)[0]]
-        missing = [f for f in ordered if not key(f)[0]]
-        present.sort(key=lambda f: key(f)[1], reverse=order == "desc")
-        ordered = present + missing
+        keyed = [(key(f), f) for f in ordered]
+        present = [(k[1], f) for k, f in keyed if k[0]]
+        missing = [f for k, f in keyed if not k[0]]
+        present.sort(key=lambda pair: pair[0], reverse=order == "desc")
+        ordered = [f for _, f in present] + missing
     return ordered
+
+
+def exact_keys(filters: dict[str, Any] | None) -> list[tuple[str, str]] | None:
+    """(ProductArn, Id) pairs when the filters pin both with EQUALS only, so callers can look findings up
+    directly instead of scanning (the forwarder's "which of these findings exist" query)."""
+    filters = filters or {}
+
+    def equals_values(field: str) -> list[str] | None:
+        conditions = filters.get(field) or []
+        if not conditions or any(c.get("Comparison") != "EQUALS" for c in conditions):
+            return None
+        return [c.get("Value") for c in conditions if isinstance(c.get("Value"), str)]
+
+    products, ids = equals_values("ProductArn"), equals_values("Id")
+    if products is None or ids is None:
+        return None
+    return [(product, finding_id) for product in products for finding_id in ids]

@@ -16,7 +16,7 @@ from typing import Any
 from localstack.aws.api import CommonServiceException, RequestContext, handler
 
 from . import asff, paging
-from .filters import InvalidFilterError, compile_filters, sort_findings
+from .filters import InvalidFilterError, compile_filters, exact_keys, sort_findings
 from .models import STATE_LOCK, Hub, SecurityHubStore, securityhub_stores, upsert_finding
 from .products import (
     CATALOG,
@@ -400,7 +400,13 @@ class SecurityHubProvider:
             raise invalid_input(str(error)) from None
         with STATE_LOCK:
             _enabled_hub(context, store)
-            matching = [s.finding for s in store.findings.values() if predicate(s.finding)]
+            keys = exact_keys(request.get("Filters"))
+            candidates = (
+                [store.findings[k] for k in dict.fromkeys(keys) if k in store.findings]
+                if keys is not None
+                else store.findings.values()
+            )
+            matching = [s.finding for s in candidates if predicate(s.finding)]
             try:
                 ordered = sort_findings(matching, request.get("SortCriteria"))
             except InvalidFilterError as error:

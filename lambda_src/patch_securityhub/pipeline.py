@@ -120,13 +120,16 @@ def process(
         return report
 
     try:
-        states = reader.patch_states(sorted(pending))
+        states, unreadable = reader.patch_states(sorted(pending))
     except InvalidSsmDataError as exc:
         return settle_all(TRANSIENT, f"DescribeInstancePatchStates unreadable: {exc}")
     except Exception as exc:
         return settle_all(TRANSIENT, f"DescribeInstancePatchStates failed: {_reason(exc)}")
     for node_id in sorted(set(pending) - set(states)):
-        settle(node_id, PERMANENT, "no_patch_state")
+        if node_id in unreadable:
+            settle(node_id, PERMANENT, f"invalid_patch_state: {unreadable[node_id]}")
+        else:
+            settle(node_id, PERMANENT, "no_patch_state")
     if not pending:
         return report
 

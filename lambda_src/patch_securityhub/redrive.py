@@ -7,7 +7,7 @@ from typing import Any
 
 from .config import RedriveConfig, load_redrive_config
 from .logs import JsonLogger
-from .retry import error_code, is_transient
+from .retry import error_code
 
 _UNSUPPORTED_CODES = ("UnsupportedOperation", "InvalidAction", "UnknownOperationException", "NotImplemented")
 RECEIVE_BATCH = 10
@@ -49,11 +49,12 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
 
 
 def _is_unsupported(exc: BaseException) -> bool:
+    """The endpoint does not implement the message-move API (501, or an unknown-operation error)."""
     code = error_code(exc)
     if any(code.startswith(c) for c in _UNSUPPORTED_CODES):
         return True
-    status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-    return status in (404, 501) and not is_transient(exc)
+    response = getattr(exc, "response", None) or {}
+    return response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) == 501
 
 
 def security_hub_healthy(runtime: RedriveRuntime) -> tuple[bool, str]:

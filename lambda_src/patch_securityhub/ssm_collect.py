@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from .model import SEVERITY_ORDER, NodeInfo, PatchItem, PatchState
@@ -25,6 +26,7 @@ _VENDOR_SEVERITY = {
     "medium": "MEDIUM",
     "low": "LOW",
 }
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 _CVE = re.compile(r"^CVE-\d{4}-\d{4,}$")
 
 
@@ -82,6 +84,8 @@ def parse_patch_state(row: Mapping[str, Any]) -> PatchState:
         raise InvalidSsmDataError(
             f"OperationStartTime/OperationEndTime of {node_id} missing or invalid: {exc}"
         ) from None
+    if start < _EARLIEST or end < _EARLIEST:
+        raise InvalidSsmDataError(f"operation times of {node_id} are before 1970: {start} .. {end}")
     reboot = row.get("RebootOption")
     if reboot is not None and reboot not in ("RebootIfNeeded", "NoReboot"):
         raise InvalidSsmDataError(f"RebootOption {reboot!r} of {node_id} is not RebootIfNeeded or NoReboot")
@@ -252,15 +256,22 @@ class SsmReader:
             if not token or not page.get(result_key):
                 return
 
-    def patch_states(self, node_ids: list[str]) -> dict[str, PatchState]:
+    def patch_states(self, node_ids: list[str]) -> tuple[dict[str, PatchState], dict[str, str]]:
+        """(states by node, unreadable rows by node -> reason): one bad row does not poison the batch."""
         states: dict[str, PatchState] = {}
+        unreadable: dict[str, str] = {}
         for chunk in _chunks(sorted(set(node_ids)), PATCH_STATES_PER_CALL):
             for page in self._pages(
                 "describe_instance_patch_states", "InstancePatchStates", InstanceIds=chunk, MaxResults=50
             ):
-                for state in parse_patch_states(page):
+                for row in page.get("InstancePatchStates", []):
+                    try:
+                        state = parse_patch_state(row)
+                    except InvalidSsmDataError as exc:
+                        unreadable[str(row.get("InstanceId"))] = str(exc)
+                        continue
                     states[state.node_id] = state
-        return states
+        return states, unreadable
 
     def node_information(self, node_ids: list[str]) -> dict[str, NodeInfo]:
         nodes: dict[str, NodeInfo] = {}

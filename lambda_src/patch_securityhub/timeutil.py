@@ -38,9 +38,10 @@ def as_datetime(value: Any) -> datetime:
 
 def format_rfc3339(value: datetime) -> str:
     value = value.astimezone(UTC)
-    if value.microsecond // 1000 == 0:
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    date = f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+    text = f"{date}T{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+    millis = value.microsecond // 1000
+    return f"{text}Z" if millis == 0 else f"{text}.{millis:03d}Z"
 
 
 def utcnow() -> datetime:

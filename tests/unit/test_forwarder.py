@@ -443,3 +443,21 @@ def test_client_error_type_is_classified() -> None:
     assert is_transient(error("ServiceUnavailable", 503))
     assert not is_transient(error("AccessDeniedException", 403))
     assert not is_transient(error("InvalidInputException", 400))
+
+
+def test_one_unreadable_patch_state_does_not_poison_the_batch(
+    runtime, stubbed, imported, quarantine_queue
+) -> None:
+    good, bad = "i-0000000000000000a", "i-0000000000000000b"
+    flow = Flow(stubbed)
+    flow.node_information([info_row(good), info_row(bad)])
+    flow.patch_states([patch_state_row(good), patch_state_row(bad, Operation="Reboot")])
+    flow.prior_findings([], [finding_id(ACCOUNT, REGION, good)])
+    flow.items(good, patches=[instance_patch("KB1", "Low")])
+    flow.import_ok()
+    records = [sqs_record(compliance_event(good), "g"), sqs_record(compliance_event(bad), "b")]
+    assert forwarder.handle({"Records": records}, LambdaContext(), runtime) == {"batchItemFailures": []}
+    assert [f["Resources"][0]["Id"] for f in imported[0]] == [good]
+    [kept] = quarantined(*quarantine_queue)
+    assert kept["MessageAttributes"]["reason"]["StringValue"].startswith("invalid_patch_state")
+    flow.assert_done()

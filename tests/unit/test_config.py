@@ -1,0 +1,67 @@
+"""Forwarder configuration from the environment (validated at cold start)."""
+
+from __future__ import annotations
+
+import pytest
+from patch_securityhub.config import ConfigError, account_from_context, load_forwarder_config
+from unit_helpers import ACCOUNT, REGION, LambdaContext
+
+QUEUE = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/patch-securityhub-quarantine"
+
+
+def test_defaults() -> None:
+    config = load_forwarder_config({"AWS_REGION": REGION, "PSH_QUARANTINE_QUEUE_URL": QUEUE})
+    assert config.onprem_resource_type == "AwsEc2Instance"
+    assert config.resolve_native_findings is False
+    assert config.log_level == "INFO"
+
+
+def test_localstack_style_queue_url_is_accepted() -> None:
+    url = f"http://sqs.{REGION}.localhost.localstack.cloud:4566/000000000000/q"
+    assert (
+        load_forwarder_config({"AWS_REGION": REGION, "PSH_QUARANTINE_QUEUE_URL": url}).quarantine_queue_url
+        == url
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "variable"),
+    [
+        ({"PSH_QUARANTINE_QUEUE_URL": ""}, "PSH_QUARANTINE_QUEUE_URL"),
+        ({"PSH_QUARANTINE_QUEUE_URL": "not-a-url"}, "PSH_QUARANTINE_QUEUE_URL"),
+        ({"PSH_ONPREM_RESOURCE_TYPE": "Server"}, "PSH_ONPREM_RESOURCE_TYPE"),
+        ({"PSH_RESOLVE_NATIVE_FINDINGS": "maybe"}, "PSH_RESOLVE_NATIVE_FINDINGS"),
+        ({"PSH_LOG_LEVEL": "LOUD"}, "PSH_LOG_LEVEL"),
+        ({"AWS_REGION": "mars"}, "AWS_REGION"),
+    ],
+)
+def test_invalid_settings_name_the_variable(overrides: dict[str, str], variable: str) -> None:
+    env = {"AWS_REGION": REGION, "PSH_QUARANTINE_QUEUE_URL": QUEUE, **overrides}
+    with pytest.raises(ConfigError, match=variable):
+        load_forwarder_config(env)
+
+
+def test_options() -> None:
+    env = {
+        "AWS_REGION": REGION,
+        "PSH_QUARANTINE_QUEUE_URL": QUEUE,
+        "PSH_ONPREM_RESOURCE_TYPE": "Other",
+        "PSH_RESOLVE_NATIVE_FINDINGS": "true",
+        "PSH_LOG_LEVEL": "DEBUG",
+    }
+    config = load_forwarder_config(env)
+    assert (config.onprem_resource_type, config.resolve_native_findings, config.log_level) == (
+        "Other",
+        True,
+        "DEBUG",
+    )
+
+
+def test_account_comes_from_the_function_arn() -> None:
+    assert account_from_context(LambdaContext()) == ACCOUNT
+
+    class Broken:
+        invoked_function_arn = "not-an-arn"
+
+    with pytest.raises(ConfigError, match="account id"):
+        account_from_context(Broken())

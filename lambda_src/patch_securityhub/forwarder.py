@@ -151,10 +151,18 @@ def handle_sqs_batch(records: list[Any], context: Any, runtime: Runtime) -> dict
             if not quarantine(runtime, backoff, record, rejection.reason, rejection.detail):
                 failures.append(message_id)
             continue
+        except Exception as exc:  # a parser bug must not lose the message: retry it, then DLQ
+            runtime.logger.error("event_parse_crashed", message_id=message_id, error=type(exc).__name__)
+            failures.append(message_id)
+            continue
         messages_by_node.setdefault(parsed.node_id, []).append(message_id)
         requests.append(NodeRequest(parsed.node_id, parsed.event_time, parsed.compliance_status))
 
-    report = run_pipeline(requests, runtime, account, backoff)
+    try:
+        report = run_pipeline(requests, runtime, account, backoff)
+    except Exception as exc:  # never lose messages to a bug: every node's messages go back to the queue
+        runtime.logger.error("pipeline_crashed", error=f"{type(exc).__name__}: {str(exc)[:300]}")
+        report = ProcessReport()
     for node_id, message_ids in messages_by_node.items():
         outcome = report.outcomes.get(node_id)
         if outcome is None or outcome.status == TRANSIENT:

@@ -461,3 +461,13 @@ def test_one_unreadable_patch_state_does_not_poison_the_batch(
     [kept] = quarantined(*quarantine_queue)
     assert kept["MessageAttributes"]["reason"]["StringValue"].startswith("invalid_patch_state")
     flow.assert_done()
+
+
+def test_unexpected_crash_returns_every_message_for_retry(runtime, monkeypatch) -> None:
+    def boom(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(forwarder, "process", boom)
+    records = [sqs_record(compliance_event(n), f"m{i}") for i, n in enumerate(node_ids(3))]
+    result = forwarder.handle({"Records": records}, LambdaContext(), runtime)
+    assert failures(result) == ["m0", "m1", "m2"]

@@ -269,3 +269,11 @@ def test_provider_severity_applies_unless_the_customer_changed_it(hub: Account) 
     stored = hub.get_one("sev")
     assert stored["Severity"]["Label"] == "CRITICAL"
     assert stored["FindingProviderFields"]["Severity"]["Label"] == "LOW"
+
+
+def test_custom_integration_may_name_its_product(hub: Account) -> None:
+    _import(hub, hub.finding("named", ProductName="patch-securityhub", CompanyName="Example Corp"))
+    stored = hub.get_one("named")
+    assert (stored["ProductName"], stored["CompanyName"]) == ("patch-securityhub", "Example Corp")
+    assert stored["ProductFields"]["aws/securityhub/ProductName"] == "Default"
+    assert stored["ProductFields"]["aws/securityhub/CompanyName"] == "Personal"

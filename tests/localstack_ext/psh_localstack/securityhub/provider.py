@@ -74,7 +74,7 @@ def not_found(message: str) -> CommonServiceException:
 def _rejection_error(rejection: RequestRejectedError) -> CommonServiceException:
     if rejection.kind == "unavailable":
         return _error("ServiceUnavailable", "Service is unavailable, please try again later", 503)
-    return _error("TooManyRequestsException", "Rate exceeded", 429)
+    return _error("TooManyRequestsException", "Too Many Requests", 429)
 
 
 def operation(name: str) -> Callable:

@@ -18,6 +18,16 @@ PATCH_STATES_PER_CALL = 50
 INSTANCE_INFO_PER_CALL = 50
 MAX_COUNT = 100_000
 NON_COMPLIANT_PATCH_STATES = ("Missing", "Failed", "InstalledPendingReboot", "InstalledRejected")
+# The API model spells states MISSING, INSTALLED_PENDING_REBOOT, ...; the AWS CLI examples show Missing,
+# InstalledPendingReboot, ... Accept both, and filter with both spellings.
+_STATE_BY_KEY = {state.lower(): state for state in NON_COMPLIANT_PATCH_STATES}
+STATE_FILTER_VALUES = (
+    *NON_COMPLIANT_PATCH_STATES,
+    "MISSING",
+    "FAILED",
+    "INSTALLED_PENDING_REBOOT",
+    "INSTALLED_REJECTED",
+)
 _VENDOR_SEVERITY = {
     "critical": "CRITICAL",
     "important": "HIGH",
@@ -167,8 +177,8 @@ def parse_instance_patches(document: Mapping[str, Any]) -> list[PatchItem]:
     for row in document["Patches"]:
         if not isinstance(row, Mapping):
             raise InvalidSsmDataError("a Patches entry is not an object")
-        state = str(row.get("State", ""))
-        if state not in NON_COMPLIANT_PATCH_STATES:
+        state = _STATE_BY_KEY.get(str(row.get("State", "")).replace("_", "").lower())
+        if state is None:
             continue
         patch_id = _text(row.get("KBId") or row.get("Title"), 256)
         if not patch_id:
@@ -305,7 +315,7 @@ class SsmReader:
             "describe_instance_patches",
             "Patches",
             InstanceId=node_id,
-            Filters=[{"Key": "State", "Values": list(NON_COMPLIANT_PATCH_STATES)}],
+            Filters=[{"Key": "State", "Values": list(STATE_FILTER_VALUES)}],
             MaxResults=100,
         ):
             patches.extend(parse_instance_patches(page))

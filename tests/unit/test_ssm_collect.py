@@ -176,3 +176,14 @@ def test_backoff_gives_up_when_the_lambda_is_out_of_time(stubbed) -> None:
     with pytest.raises(ClientError):
         SsmReader(stubbed["ssm"], backoff).node_information(["i-0123456789abcdef0"])
     assert backoff.retries_done == 0
+
+
+def test_patch_states_are_accepted_in_both_spellings() -> None:
+    rows = [
+        {"Title": "a", "KBId": "KB1", "Classification": "", "Severity": "Low", "State": state,
+         "InstalledTime": "1970-01-01T00:00:00Z"}
+        for state in ("MISSING", "INSTALLED_PENDING_REBOOT", "InstalledRejected", "NOT_APPLICABLE",
+                      "INSTALLED")
+    ]  # fmt: skip
+    states = [item.state for item in parse_instance_patches({"Patches": rows})]
+    assert states == ["Missing", "InstalledPendingReboot", "InstalledRejected"]

@@ -11,7 +11,7 @@ import botocore.session
 from botocore.stub import Stubber
 from botocore.validate import ParamValidator
 from patch_securityhub.asff import finding_errors
-from patch_securityhub.ssm_collect import NON_COMPLIANT_PATCH_STATES
+from patch_securityhub.ssm_collect import STATE_FILTER_VALUES
 
 DATA = Path(__file__).parent / "data"
 ACCOUNT = "111122223333"
@@ -215,7 +215,7 @@ class Flow:
             {"Patches": patches or []},
             {
                 "InstanceId": node_id,
-                "Filters": [{"Key": "State", "Values": list(NON_COMPLIANT_PATCH_STATES)}],
+                "Filters": [{"Key": "State", "Values": list(STATE_FILTER_VALUES)}],
                 "MaxResults": 100,
             },
         )

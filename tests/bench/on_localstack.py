@@ -1,0 +1,228 @@
+"""Sections 3, 5 and 6 on the project's LocalStack: fleet throughput under Security Hub's rate limit,
+end-to-end latency through the deployed pipeline, and Terraform plan/apply/destroy times of examples/complete.
+
+Each section runs in its own random account (a 12-digit access key is an account in LocalStack), so it never
+shares SSM nodes, EventBridge rules or findings with the demo or the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import time
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import demo
+import fleet
+import scenario
+import securityhub_control as shc
+from botocore.config import Config
+from patch_securityhub.pipeline import TRANSIENT, NodeRequest, ProcessReport, process
+from scenario import Aws, Stage
+from workload import non_compliant_fleet
+
+REGISTER_CHUNK = 1000
+SCAN_CHUNK = 500
+# What the SDK does in Lambda (legacy retry mode, 5 attempts) regardless of the caller's AWS_MAX_ATTEMPTS.
+LAMBDA_SDK_CONFIG = Config(
+    connect_timeout=5,
+    read_timeout=60,
+    retries={"mode": "legacy", "total_max_attempts": 5},
+    user_agent_extra="patch-securityhub-bench",
+)
+
+
+def own_account_env(base_env: dict[str, str]) -> tuple[str, dict[str, str]]:
+    account = str(random.SystemRandom().randrange(10**11, 10**12))
+    return account, {**base_env, "AWS_ACCESS_KEY_ID": account}
+
+
+def scan(endpoint: str, account: str, region: str, instance_ids: list[str]) -> None:
+    """The control route's synchronous Scan in `account` (fleet.scan_via_control has no account argument)."""
+    body = {"instance_ids": instance_ids, "operation": "Scan", "account_id": account, "region": region}
+    request = urllib.request.Request(
+        endpoint + "/_psh/ssm/scan",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=600) as response:
+        response.read()
+
+
+def percentile(values: list[float], pct: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
+
+
+def count_own_findings(securityhub: Any, account: str, region: str, node_ids: set[str]) -> int:
+    return sum(
+        1
+        for f in scenario.own_findings(
+            securityhub, account, region, RecordState=[{"Value": "ACTIVE", "Comparison": "EQUALS"}]
+        )
+        if f["Resources"][0]["Id"] in node_ids
+    )
+
+
+def fleet_throughput(
+    endpoint: str,
+    base_env: dict[str, str],
+    *,
+    nodes: int,
+    batch: int,
+    workers: int,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """Forward a whole fleet with pipeline.process in `workers` concurrent batches (like concurrent Lambdas),
+    with the Security Hub emulator limiting BatchImportFindings to 10 TPS, burst 30."""
+    account, env = own_account_env(base_env)
+    aws = Aws(env)
+    region = aws.region
+    if aws.account != account:
+        raise RuntimeError(f"LocalStack mapped access key {account} to account {aws.account}")
+    aws.client("securityhub").enable_security_hub(EnableDefaultStandards=False)
+    specs = non_compliant_fleet(nodes, seed=10_000)
+    ids = [spec["InstanceId"] for spec in specs]
+    started = time.monotonic()
+    for start in range(0, nodes, REGISTER_CHUNK):
+        fleet.register_nodes(
+            endpoint, specs[start : start + REGISTER_CHUNK], account_id=account, region=region
+        )
+    registered = time.monotonic()
+    for start in range(0, nodes, SCAN_CHUNK):
+        scan(endpoint, account, region, ids[start : start + SCAN_CHUNK])
+    scanned = time.monotonic()
+    log(f"  {nodes} nodes registered in {registered - started:.0f}s, scanned in {scanned - registered:.0f}s")
+
+    def forward(chunk: list[str]) -> tuple[ProcessReport, int]:
+        ssm = aws.session.client("ssm", endpoint_url=aws.endpoint, config=LAMBDA_SDK_CONFIG)
+        securityhub = aws.session.client("securityhub", endpoint_url=aws.endpoint, config=LAMBDA_SDK_CONFIG)
+        report = process(
+            [NodeRequest(node_id) for node_id in chunk],
+            ssm_client=ssm,
+            securityhub_client=securityhub,
+            account=account,
+            region=region,
+        )
+        return report, report.count(TRANSIENT)
+
+    before = shc.status(endpoint)
+    shc.set_rate_limit(endpoint, enabled=True, rate=10, burst=30, operations=["BatchImportFindings"])
+    try:
+        forward_started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(forward, [ids[i : i + batch] for i in range(0, nodes, batch)]))
+        seconds = time.monotonic() - forward_started
+    finally:
+        shc.set_rate_limit(endpoint, enabled=False)
+    after = shc.status(endpoint)
+    present = count_own_findings(aws.client("securityhub"), account, region, set(ids))
+    import_calls = sum(report.import_calls for report, _ in results)
+    rejected = after["rejected"].get("BatchImportFindings", 0) - before["rejected"].get(
+        "BatchImportFindings", 0
+    )
+    aws.client("securityhub").disable_security_hub()
+    return {
+        "fleet_10000_nodes": nodes,
+        "fleet_10000_seconds": round(seconds, 1),
+        "fleet_10000_lost": nodes - present,
+        "fleet_10000_transient_nodes": sum(transient for _, transient in results),
+        "throughput_findings_per_s": round(present / seconds, 1),
+        "throughput_vs_ceiling_pct": round(100 * present / seconds / 1000, 1),
+        "fleet_10000_import_calls": import_calls,
+        "fleet_10000_throttled_calls": rejected,
+        "fleet_setup_seconds": round(scanned - started, 1),
+    }
+
+
+def bench_stage(env: dict[str, str]) -> Stage:
+    return Stage(
+        "complete",
+        "bench",
+        env,
+        tf_vars={
+            "name_prefix": "psh-bench",
+            "forwarder_zip_path": str(scenario.DIST / "forwarder.zip"),
+            "redrive_zip_path": str(scenario.DIST / "redrive.zip"),
+            "patch_operation": "Scan",
+        },
+    )
+
+
+def terraform_and_e2e(
+    endpoint: str, base_env: dict[str, str], *, nodes: int, log: Callable[[str], None]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Plan/apply examples/complete, scan `nodes` nodes through its association, measure scan-end -> finding
+    latency, destroy. Returns (figures, errors by part); a failed part leaves its figures out."""
+    account, env = own_account_env(base_env)
+    stage = bench_stage(env)
+    out: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    stage.destroy()  # leftovers of an interrupted run
+    tf = stage.prepare()  # terraform init: not part of the timings
+    started = time.monotonic()
+    tf.plan(tf_vars=stage.vars())
+    out["plan_seconds"] = round(time.monotonic() - started, 1)
+    log(f"  plan {out['plan_seconds']}s")
+    try:
+        started = time.monotonic()
+        outputs = stage.apply()
+        out["apply_seconds"] = round(time.monotonic() - started, 1)
+        log(f"  apply {out['apply_seconds']}s")
+        try:
+            out.update(
+                _latency(endpoint, env=env, account=account, module=outputs["module"], nodes=nodes, log=log)
+            )
+        except Exception as exc:  # keep plan/apply/destroy figures when the pipeline part fails
+            errors["e2e"] = f"{type(exc).__name__}: {str(exc)[:400]}"
+    except Exception as exc:
+        errors["apply"] = f"{type(exc).__name__}: {str(exc)[-600:]}"
+    finally:
+        started = time.monotonic()
+        try:
+            stage.destroy()
+            out["destroy_seconds"] = round(time.monotonic() - started, 1)
+            log(f"  destroy {out['destroy_seconds']}s")
+        except Exception as exc:
+            errors["destroy"] = f"{type(exc).__name__}: {str(exc)[-600:]}"
+    return out, errors
+
+
+def _latency(
+    endpoint: str,
+    *,
+    env: dict[str, str],
+    account: str,
+    module: dict[str, Any],
+    nodes: int,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    aws = Aws(env)
+    specs = non_compliant_fleet(nodes, seed=200)
+    for index, spec in enumerate(specs):
+        spec["PatchGroup"] = ("web", "batch")[index % 2]  # the association's targets
+    ids = fleet.register_nodes(endpoint, specs, account_id=account, region=aws.region)
+    ssm = aws.client("ssm")
+    started = time.monotonic()
+    execution = fleet.run_association_once(ssm, module["patch_association_id"], timeout_s=300)
+    expected = demo.non_compliant_nodes(ssm, ids)
+    took = time.monotonic() - started
+    log(f"  association {execution['Status']} in {took:.0f}s; {len(expected)} non-compliant")
+    if not expected:
+        raise RuntimeError("the scan reported no non-compliant node")
+    findings = demo.wait_for_findings(aws, account, expected, "ACTIVE", timeout=300)
+    all_in = time.monotonic() - started
+    latencies = sorted(demo.latency_seconds(f) for f in findings if f["Resources"][0]["Id"] in expected)
+    return {
+        "e2e_nodes": len(ids),
+        "e2e_findings": len(latencies),
+        "e2e_latency_p50_s": round(percentile(latencies, 50), 2),
+        "e2e_latency_p95_s": round(percentile(latencies, 95), 2),
+        "e2e_latency_p99_s": round(percentile(latencies, 99), 2),
+        "e2e_latency_max_s": round(latencies[-1], 2),
+        "e2e_all_findings_seconds": round(all_in, 1),
+    }

@@ -1,0 +1,120 @@
+"""The printed table: one row per figure, its value (or n/a and why), and the issue's target."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: str
+    unit: str = ""
+    target: str = ""
+
+
+ROWS: list[tuple[str, list[Row]]] = [
+    (
+        "1. forwarder CPU (in-process, recorded AWS answers, real botocore)",
+        [
+            Row("cpu_ms_per_node_1", "CPU per node, batch of 1", "ms"),
+            Row("cpu_ms_per_node_100", "CPU per node, batch of 100", "ms"),
+            Row("cpu_ms_per_node_1000", "CPU per node, batch of 1 000", "ms"),
+            Row("cpu_ms_per_node_10000", "CPU per node, batch of 10 000", "ms"),
+            Row("cpu_ms_per_node", "CPU per node (largest batch)", "ms", "<= 5 ms"),
+            Row("cpu_growth_ratio", "per-node CPU, largest / 100 batch", "x", "~1 (linear)"),
+        ],
+    ),
+    (
+        "2. API economy per 1 000 non-compliant nodes",
+        [
+            Row("batch_import_calls_per_1000_nodes", "BatchImportFindings calls", "", "10"),
+            Row("ssm_calls_per_1000_nodes", "SSM calls", "", "batched to API max"),
+            Row("calls_DescribeInstanceInformation_per_1000_nodes", "  DescribeInstanceInformation"),
+            Row("calls_DescribeInstancePatchStates_per_1000_nodes", "  DescribeInstancePatchStates"),
+            Row("calls_ListComplianceItems_per_1000_nodes", "  ListComplianceItems (1 id/call by API)"),
+            Row(
+                "calls_DescribeInstancePatches_per_1000_nodes", "  DescribeInstancePatches (1 id/call by API)"
+            ),
+            Row("get_findings_calls_per_1000_nodes", "GetFindings calls (20 ids/call)"),
+            Row("total_calls_per_1000_nodes", "all calls, product"),
+            Row("naive_calls_per_1000_nodes", "all calls, naive (per node, per finding)"),
+            Row("naive_batch_import_calls_per_1000_nodes", "  of which BatchImportFindings"),
+            Row("naive_to_product_call_ratio", "naive / product calls", "x"),
+            Row("naive_cpu_ms_per_node", "naive CPU per node", "ms"),
+        ],
+    ),
+    (
+        "3. throughput ceiling (LocalStack, BatchImportFindings limited to 10 TPS burst 30)",
+        [
+            Row("fleet_10000_nodes", "nodes forwarded"),
+            Row("fleet_10000_seconds", "time to forward the fleet", "s", "<= 11 s (1 000/s - 10 %)"),
+            Row("throughput_findings_per_s", "findings per second", "/s", ">= 900"),
+            Row("throughput_vs_ceiling_pct", "of the 1 000 findings/s ceiling", "%"),
+            Row("fleet_10000_lost", "findings lost", "", "0"),
+            Row("fleet_10000_transient_nodes", "nodes left for retry (transient)"),
+            Row("fleet_10000_import_calls", "BatchImportFindings calls"),
+            Row("fleet_10000_throttled_calls", "throttled (429) answers"),
+            Row("fleet_setup_seconds", "setup: register + scan (not counted)", "s"),
+        ],
+    ),
+    (
+        "4. cold start and footprint (packaged zip, Lambda runtime python)",
+        [
+            Row("cold_start_ms_forwarder", "import forwarder handler", "ms", "< 300 ms"),
+            Row("cold_start_ms_redrive", "import redrive handler", "ms", "< 300 ms"),
+            Row("first_invocation_init_ms", "first invocation init (config + 3 clients)", "ms"),
+            Row("zip_bytes_forwarder", "forwarder.zip", "B", "< 5 MB"),
+            Row("zip_bytes_redrive", "redrive.zip", "B", "< 5 MB"),
+            Row("peak_rss_mb", "peak RSS, batch of 10", "MB", "< 128 MB"),
+            Row("rss_after_import_mb", "RSS after import", "MB"),
+        ],
+    ),
+    (
+        "5/6. end to end and Terraform (LocalStack, examples/complete)",
+        [
+            Row("plan_seconds", "terraform plan", "s"),
+            Row("apply_seconds", "terraform apply", "s"),
+            Row("destroy_seconds", "terraform destroy", "s"),
+            Row("e2e_findings", "findings (non-compliant of 200 nodes)"),
+            Row("e2e_latency_p50_s", "scan end -> finding p50", "s"),
+            Row("e2e_latency_p95_s", "scan end -> finding p95", "s"),
+            Row("e2e_latency_p99_s", "scan end -> finding p99", "s", "< 30 s"),
+            Row("e2e_latency_max_s", "scan end -> finding max", "s"),
+            Row("e2e_all_findings_seconds", "association start -> all findings", "s"),
+        ],
+    ),
+]
+
+
+def _value(value: Any, unit: str) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 10:
+        text = f"{int(value):,}"
+    elif isinstance(value, float):
+        text = f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:,.1f}"
+    elif isinstance(value, int):
+        text = f"{value:,}"
+    else:
+        text = str(value)
+    return f"{text} {unit}".rstrip()
+
+
+def table(results: dict[str, Any], reasons: dict[str, str]) -> str:
+    """`reasons` maps a key to why it has no value."""
+    lines = []
+    width = 46
+    for title, rows in ROWS:
+        lines.append(f"\n{title}")
+        for row in rows:
+            if row.key not in results and row.key not in reasons:
+                continue
+            value = results.get(row.key)
+            shown = (
+                _value(value, row.unit)
+                if value is not None
+                else f"n/a ({reasons.get(row.key, 'not measured')})"
+            )
+            target = f"   [target {row.target}]" if row.target else ""
+            lines.append(f"  {row.label:<{width}} {shown}{target}")
+    return "\n".join(lines)

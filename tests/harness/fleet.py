@@ -1,10 +1,10 @@
 """Simulated managed-node fleet on the project's LocalStack (stdlib; boto3 only for the scan helpers).
 
-    register_nodes(endpoint, nodes)            POST /_psh/ssm/nodes
-    mixed_fleet(count, seed)                   deterministic EC2 + on-prem nodes with a spread of patch states
-    scan_via_control(endpoint, ids, op)        synchronous scan through the control route
-    send_patch_command(ssm, ids, op)           AWS-RunPatchBaseline through SendCommand; waits for completion
-    run_association_once(ssm, association_id)  StartAssociationsOnce; waits for the new execution to finish
+register_nodes(endpoint, nodes)            POST /_psh/ssm/nodes
+mixed_fleet(count, seed)                   deterministic EC2 + on-prem nodes with a spread of patch states
+scan_via_control(endpoint, ids, op)        synchronous scan through the control route
+send_patch_command(ssm, ids, op)           AWS-RunPatchBaseline through SendCommand; waits for completion
+run_association_once(ssm, association_id)  StartAssociationsOnce; waits for the new execution to finish
 """
 
 from __future__ import annotations
@@ -19,8 +19,11 @@ CLASSIFICATIONS = {
     "Windows": ["SecurityUpdates", "CriticalUpdates", "Updates", "UpdateRollups"],
     "Linux": ["Security", "Bugfix", "Enhancement"],
 }
-PATCH_SEVERITIES = {"Windows": ["Critical", "Important", "Moderate", "Low"], "Linux": ["Critical", "Important",
-                                                                                        "Medium", "Low"]}
+PATCH_SEVERITIES = {
+    "Windows": ["Critical", "Important", "Moderate", "Low"],
+    "Linux": ["Critical", "Important", "Medium", "Low"],
+}
+WINDOWS_NAME = "Microsoft Windows Server 2022 Datacenter"
 COMPLIANCE_LEVELS = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED"]
 STATES = ["MISSING", "INSTALLED", "INSTALLED_OTHER", "NOT_APPLICABLE", "FAILED", "INSTALLED_PENDING_REBOOT"]
 STATE_WEIGHTS = [30, 40, 5, 15, 5, 5]
@@ -28,14 +31,16 @@ STATE_WEIGHTS = [30, 40, 5, 15, 5, 5]
 
 def _call(endpoint: str, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(endpoint + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        endpoint + path, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=120) as response:
         return json.loads(response.read() or b"{}")
 
 
-def register_nodes(endpoint: str, nodes: list[dict[str, Any]], *, account_id: str = "000000000000",
-                   region: str = "us-east-1") -> list[str]:
+def register_nodes(
+    endpoint: str, nodes: list[dict[str, Any]], *, account_id: str = "000000000000", region: str = "us-east-1"
+) -> list[str]:
     body = {"nodes": nodes, "account_id": account_id, "region": region}
     return _call(endpoint, "POST", "/_psh/ssm/nodes", body)["registered"]
 
@@ -48,14 +53,22 @@ def delete_node(endpoint: str, instance_id: str) -> None:
     _call(endpoint, "DELETE", f"/_psh/ssm/nodes/{instance_id}")
 
 
-def scan_via_control(endpoint: str, instance_ids: list[str], operation: str = "Scan",
-                     reboot_option: str = "RebootIfNeeded") -> dict[str, Any]:
-    return _call(endpoint, "POST", "/_psh/ssm/scan",
-                 {"instance_ids": instance_ids, "operation": operation, "reboot_option": reboot_option})
+def scan_via_control(
+    endpoint: str, instance_ids: list[str], operation: str = "Scan", reboot_option: str = "RebootIfNeeded"
+) -> dict[str, Any]:
+    return _call(
+        endpoint,
+        "POST",
+        "/_psh/ssm/scan",
+        {"instance_ids": instance_ids, "operation": operation, "reboot_option": reboot_option},
+    )
 
 
 def make_patch(rng: random.Random, platform: str, index: int, state: str | None = None) -> dict[str, Any]:
-    kb = f"KB{5000000 + rng.randrange(100000)}" if platform == "Windows" else f"pkg-{index}-{rng.randrange(10**6)}"
+    if platform == "Windows":
+        kb = f"KB{5000000 + rng.randrange(100000)}"
+    else:
+        kb = f"pkg-{index}-{rng.randrange(10**6)}"
     cves = [f"CVE-2026-{rng.randrange(10000, 99999)}" for _ in range(rng.randrange(0, 3))]
     return {
         "KBId": kb,
@@ -68,24 +81,27 @@ def make_patch(rng: random.Random, platform: str, index: int, state: str | None 
     }
 
 
-def mixed_fleet(count: int, seed: int = 1, *, on_prem_share: float = 0.3, patches_per_node: int = 8,
-                patch_group: str = "") -> list[dict[str, Any]]:
+def mixed_fleet(
+    count: int, seed: int = 1, *, on_prem_share: float = 0.3, patches_per_node: int = 8, patch_group: str = ""
+) -> list[dict[str, Any]]:
     """Deterministic mix of EC2 (i-) and on-prem (mi-) nodes, Windows and Linux, with varied patch states."""
     rng = random.Random(seed)
     nodes = []
     for index in range(count):
         on_prem = rng.random() < on_prem_share
         platform = rng.choice(["Windows", "Linux"])
-        instance_id = (f"mi-{rng.getrandbits(68):017x}" if on_prem else f"i-{rng.getrandbits(68):017x}")
-        nodes.append({
-            "InstanceId": instance_id,
-            "PlatformType": platform,
-            "PlatformName": "Microsoft Windows Server 2022 Datacenter" if platform == "Windows" else "Amazon Linux",
-            "ComputerName": f"node-{seed}-{index}",
-            "IPAddress": f"10.{seed % 256}.{index // 256}.{index % 256}",
-            "PatchGroup": patch_group,
-            "Patches": [make_patch(rng, platform, n) for n in range(patches_per_node)],
-        })
+        instance_id = f"mi-{rng.getrandbits(68):017x}" if on_prem else f"i-{rng.getrandbits(68):017x}"
+        nodes.append(
+            {
+                "InstanceId": instance_id,
+                "PlatformType": platform,
+                "PlatformName": WINDOWS_NAME if platform == "Windows" else "Amazon Linux",
+                "ComputerName": f"node-{seed}-{index}",
+                "IPAddress": f"10.{seed % 256}.{index // 256}.{index % 256}",
+                "PatchGroup": patch_group,
+                "Patches": [make_patch(rng, platform, n) for n in range(patches_per_node)],
+            }
+        )
     return nodes
 
 
@@ -102,11 +118,17 @@ def wait_command(ssm: Any, command_id: str, instance_ids: list[str], timeout_s: 
         time.sleep(0.2)
 
 
-def send_patch_command(ssm: Any, instance_ids: list[str], operation: str = "Scan",
-                       reboot_option: str = "RebootIfNeeded", document: str = "AWS-RunPatchBaseline"
-                       ) -> tuple[str, dict[str, str]]:
-    command = ssm.send_command(InstanceIds=instance_ids, DocumentName=document,
-                               Parameters={"Operation": [operation], "RebootOption": [reboot_option]})["Command"]
+def send_patch_command(
+    ssm: Any,
+    instance_ids: list[str],
+    operation: str = "Scan",
+    reboot_option: str = "RebootIfNeeded",
+    document: str = "AWS-RunPatchBaseline",
+) -> tuple[str, dict[str, str]]:
+    parameters = {"Operation": [operation], "RebootOption": [reboot_option]}
+    command = ssm.send_command(InstanceIds=instance_ids, DocumentName=document, Parameters=parameters)[
+        "Command"
+    ]
     return command["CommandId"], wait_command(ssm, command["CommandId"], instance_ids)
 
 

@@ -389,8 +389,9 @@ def localstack_process_env(port: int, lambda_python: Path) -> dict[str, str]:
             "SKIP_SSL_CERT_DOWNLOAD": "1",
             "DISABLE_EVENTS": "1",
             "DNS_ADDRESS": "0",
-            # Queue URLs as http://127.0.0.1:<port>/queue/<region>/<account>/<name>: no DNS name to resolve.
-            "SQS_ENDPOINT_STRATEGY": "path",
+            # Queue URLs as http://127.0.0.1:<port>/<account>/<name>: no DNS name to resolve, and the shape
+            # the Terraform AWS provider parses (it rejects the /queue/<region>/ "path" strategy).
+            "SQS_ENDPOINT_STRATEGY": "off",
             "PROVIDER_OVERRIDE_SSM": "psh",
             "LAMBDA_RUNTIME_EXECUTOR": "host",
             "PSH_LAMBDA_PYTHON312": str(lambda_python),

@@ -40,7 +40,6 @@ def handler(event, context):
 
 def batch(event, context):
     """Fails every record whose body is "fail" (ReportBatchItemFailures)."""
-    table = boto3.resource("dynamodb").Table(os.environ["SEEN_TABLE"]) if os.environ.get("SEEN_TABLE") else None
     failures = []
     for record in event["Records"]:
         queue_url = os.environ["SEEN_QUEUE_URL"]
@@ -110,6 +109,7 @@ def test_invoke_returns_handler_result_with_environment(clients, localstack):
 def test_handler_exception_is_a_function_error(clients):
     name = _create_function(clients["lambda"])
     result, error, logs = _invoke(clients["lambda"], name, {"fail": True})
+    assert "asked to fail" in logs
     assert error == "Unhandled"
     assert result["errorType"] == "ValueError" and result["errorMessage"] == "asked to fail"
     # The same runtime keeps serving.

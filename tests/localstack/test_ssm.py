@@ -1,4 +1,4 @@
-"""SSM additions of the extension, through boto3: documents, associations, baselines, compliance, fleet, scans."""
+"""SSM additions of the extension via boto3: documents, associations, baselines, compliance, fleet, scans."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
-import fleet  # noqa: E402
+import fleet
 
 PATCH_DOCUMENTS = {
     "AWS-RunPatchBaseline": {
@@ -78,7 +78,7 @@ def _error_code(error: ClientError) -> str:
     return error.response["Error"]["Code"]
 
 
-# --- documents -------------------------------------------------------------------------------------------------
+# --- documents ----------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", sorted(PATCH_DOCUMENTS))
@@ -100,7 +100,7 @@ def test_other_ssm_operations_still_work(ssm):
     assert _error_code(error.value) == "InvalidDocument"
 
 
-# --- associations ----------------------------------------------------------------------------------------------
+# --- associations -------------------------------------------------------------------------------------------
 
 
 def test_association_lifecycle_with_tags(ssm):
@@ -166,7 +166,7 @@ def test_run_patch_baseline_requires_operation(ssm):
     assert _error_code(error.value) == "InvalidParameters"
 
 
-# --- patch baselines -------------------------------------------------------------------------------------------
+# --- patch baselines ----------------------------------------------------------------------------------------
 
 
 def test_patch_baseline_round_trip_and_patch_groups(ssm):
@@ -218,7 +218,7 @@ def test_patch_baseline_round_trip_and_patch_groups(ssm):
     assert _error_code(error.value) == "DoesNotExistException"
 
 
-# --- fleet views ----------------------------------------------------------------------------------------------
+# --- fleet views --------------------------------------------------------------------------------------------
 
 
 def test_instance_information_for_ec2_and_on_prem_nodes(ssm, localstack):
@@ -389,7 +389,7 @@ def test_association_once_scans_its_targets(ssm, localstack):
     ssm.delete_association(AssociationId=association_id)
 
 
-# --- the EventBridge event ------------------------------------------------------------------------------------
+# --- the EventBridge event ----------------------------------------------------------------------------------
 
 
 def test_compliance_change_emits_the_ssm_event(ssm, localstack, aws_env):

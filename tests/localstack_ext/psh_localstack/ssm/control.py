@@ -1,9 +1,9 @@
 """Control routes for tests and the demo (not AWS APIs):
 
-  POST   /_psh/ssm/nodes            {"nodes": [{InstanceId, PlatformType, PlatformName, PatchGroup, Patches: [...]}]}
+  POST   /_psh/ssm/nodes            {"nodes": [{InstanceId, PlatformType, PatchGroup, Patches: [...]}]}
   GET    /_psh/ssm/nodes            list registered nodes (InstanceInformation + patches)
   DELETE /_psh/ssm/nodes/<id>       forget a node (and its patch state and compliance)
-  POST   /_psh/ssm/scan             {"instance_ids": [...], "operation": "Scan"|"Install", "reboot_option": ...}
+  POST   /_psh/ssm/scan             {"instance_ids": [...], "operation": "Scan"|"Install", "reboot_option"}
                                     runs synchronously; returns the PatchSummary of each node
 
 Account and region: "account_id" / "region" in the body or query string (default 000000000000 / us-east-1).

@@ -8,12 +8,13 @@ from typing import Any
 from localstack.aws.api import CommonServiceException
 
 PATCH_DOCUMENT_VERSION = "1"
+UUID_OR_EMPTY = "(^$)|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 _OPERATION = {
     "type": "String",
-    "description": "(Required) The update or configuration to perform on the instance. The system checks if patches "
-    "specified in the patch baseline are installed on the instance. The install operation installs patches "
-    "missing from the baseline.",
+    "description": "(Required) The update or configuration to perform on the instance. The system checks if "
+    "patches specified in the patch baseline are installed on the instance. The install operation installs "
+    "patches missing from the baseline.",
     "allowedValues": ["Scan", "Install"],
 }
 _SNAPSHOT_ID = {
@@ -31,7 +32,7 @@ _REBOOT_OPTION = {
 _INSTALL_OVERRIDE_LIST = {
     "type": "String",
     "default": "",
-    "description": "(Optional) An https URL or an Amazon S3 path-style URL to the list of patches to be installed.",
+    "description": "(Optional) An https or S3 path-style URL to the list of patches to install.",
     "allowedPattern": "(^$)|^https://.+$|^s3://([^/]+)/(.*?([^/]+))$",
 }
 _BASELINE_OVERRIDE = {
@@ -53,7 +54,7 @@ def _hook(description: str) -> dict[str, Any]:
 
 PATCH_DOCUMENTS: dict[str, dict[str, Any]] = {
     "AWS-RunPatchBaseline": {
-        "description": "Scans for or installs patches from a patch baseline to a Linux or Windows operating system.",
+        "description": "Scans for or installs patches from a patch baseline on Linux or Windows.",
         "parameters": {
             "Operation": _OPERATION,
             "SnapshotId": _SNAPSHOT_ID,
@@ -63,27 +64,27 @@ PATCH_DOCUMENTS: dict[str, dict[str, Any]] = {
         },
     },
     "AWS-RunPatchBaselineAssociation": {
-        "description": "Scans for or installs patches from a patch baseline, selected by baseline tags, to an instance.",
+        "description": "Scans for or installs patches from a patch baseline selected by baseline tags.",
         "parameters": {
             "Operation": _OPERATION,
             "BaselineTags": {
                 "type": "StringList",
                 "default": [],
-                "description": "(Optional) The tags of the patch baseline to use, e.g. Key=Environment,Value=Production.",
+                "description": "(Optional) Tags of the patch baseline to use, e.g. Key=Env,Value=Prod.",
                 "allowedPattern": "^$|Key=[^,]+,Values?=[^,]+",
             },
             "AssociationId": {
                 "type": "String",
                 "default": "",
                 "description": "(Optional) The association the operation runs for.",
-                "allowedPattern": "(^$)|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+                "allowedPattern": UUID_OR_EMPTY,
             },
             "SnapshotId": _SNAPSHOT_ID,
             "RebootOption": _REBOOT_OPTION,
         },
     },
     "AWS-RunPatchBaselineWithHooks": {
-        "description": "Scans for or installs patches from a patch baseline, with lifecycle hooks around the install.",
+        "description": "Scans for or installs patches from a patch baseline, with lifecycle hooks.",
         "parameters": {
             "Operation": {**_OPERATION, "default": "Scan"},
             "SnapshotId": _SNAPSHOT_ID,
@@ -106,7 +107,7 @@ def is_patch_document(name: str | None) -> bool:
 
 def document_name(name: str) -> str:
     """Accepts the name or an ARN (arn:aws:ssm:<region>::document/AWS-RunPatchBaseline)."""
-    return name.split("/")[-1]
+    return name.rsplit("/", maxsplit=1)[-1]
 
 
 def content(name: str) -> dict[str, Any]:

@@ -45,7 +45,7 @@ def operating_system(info: dict[str, Any]) -> str:
 
 
 def register_node(store: PatchStore, spec: dict[str, Any]) -> dict[str, Any]:
-    """Add or replace a managed node. `spec`: InstanceId, PlatformType/Name/Version, PatchGroup, Patches[...]."""
+    """Add or replace a managed node. `spec`: InstanceId, PlatformType/Name/Version, PatchGroup, Patches."""
     instance_id = spec["InstanceId"]
     if not instance_id.startswith(("i-", "mi-")):
         raise CommonServiceException("InvalidInstanceId", f"{instance_id} is neither i-... nor mi-...")
@@ -127,7 +127,7 @@ def baseline_for(store: PatchStore, instance_id: str) -> str:
 def resolve_targets(
     store: PatchStore, targets: list[dict[str, Any]] | None, instance_ids: list[str] | None
 ) -> list[str]:
-    """Fleet nodes matched by InstanceIds or Targets (InstanceIds, tag:<key>, tag-key, or Key=InstanceIds *)."""
+    """Fleet nodes matched by InstanceIds, or by Targets (InstanceIds incl. "*", tag:<key>, tag-key)."""
     if instance_ids:
         return [each for each in instance_ids if each in store.nodes]
     chosen: list[str] = []
@@ -156,7 +156,7 @@ def run_patch_operation(
     execution_id: str,
     snapshot_id: str = "",
 ) -> dict[str, Any]:
-    """Run Scan/Install on one node: new patch states, PatchSummary, Patch compliance items, event on change."""
+    """Scan/Install one node: new patch states, PatchSummary, Patch compliance items, event on change."""
     started = now()
     with store.lock:
         node = store.nodes[instance_id]
@@ -207,7 +207,7 @@ def put_compliance(
     baseline_id: str = "",
     partial: bool = False,
 ) -> None:
-    """Store compliance items (COMPLETE replaces, PARTIAL merges by Id); emit the event if the status changed."""
+    """Store compliance items (COMPLETE replaces, PARTIAL merges by Id); emit the event on status change."""
     key = (resource_type, resource_id, compliance_type)
     with store.lock:
         previous = store.compliance.get(key)
@@ -266,7 +266,7 @@ def emit_compliance_event(
                 }
             ]
         )
-    except Exception:  # noqa: BLE001 - like SSM, compliance writes do not fail because events could not be sent
+    except Exception:
         LOG.exception("could not emit compliance event for %s", resource_id)
 
 

@@ -1,4 +1,4 @@
-"""Pure patch-scan logic of the simulated fleet: patch states after an operation, PatchSummary, compliance items."""
+"""Pure patch-scan logic of the simulated fleet: states after an operation, PatchSummary, compliance items."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ SECURITY_CLASSIFICATIONS = {"SecurityUpdates", "CriticalUpdates", "Security"}
 def apply_operation(
     patches: list[dict[str, Any]], operation: str, reboot_option: str, now: datetime
 ) -> list[dict[str, Any]]:
-    """Patch list after a Scan (unchanged) or an Install (missing -> installed; pending reboot with NoReboot)."""
+    """Patches after a Scan (unchanged) or an Install (missing -> installed; pending reboot with NoReboot)."""
     result = copy.deepcopy(patches)
     if operation != "Install":
         return result

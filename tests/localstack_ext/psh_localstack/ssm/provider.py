@@ -1,4 +1,4 @@
-"""SSM provider: LocalStack's community provider plus patch management (moto still answers everything else)."""
+"""SSM provider: LocalStack's community provider plus patch management (moto answers everything else)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ BASELINE_DEFAULTS = {
     "ApprovedPatches": [],
     "RejectedPatches": [],
     "Sources": [],
+    # AWS always returns both groups; the Terraform provider dereferences them.
+    "GlobalFilters": {"PatchFilters": []},
+    "ApprovalRules": {"PatchRules": []},
 }
 BASELINE_FIELDS = (
     "Name",
@@ -79,7 +82,7 @@ def _not_found(code: str, message: str) -> CommonServiceException:
 
 
 class PshSsmProvider(SsmProvider):
-    # --- documents ---------------------------------------------------------------------------------------------
+    # --- documents ------------------------------------------------------------------------------------------
 
     @handler("DescribeDocument", expand=False)
     def describe_document(self, context: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
@@ -103,7 +106,7 @@ class PshSsmProvider(SsmProvider):
             "DocumentFormat": "JSON",
         }
 
-    # --- tags --------------------------------------------------------------------------------------------------
+    # --- tags -----------------------------------------------------------------------------------------------
 
     def _tag_target(self, context: RequestContext, request: dict[str, Any]) -> tuple[str, str] | None:
         resource_type, resource_id = request["ResourceType"], request["ResourceId"]
@@ -147,7 +150,7 @@ class PshSsmProvider(SsmProvider):
         tags = _store(context).tags.get(target, {})
         return {"TagList": [{"Key": key, "Value": value} for key, value in sorted(tags.items())]}
 
-    # --- patch baselines and patch groups ----------------------------------------------------------------------
+    # --- patch baselines and patch groups -------------------------------------------------------------------
 
     @handler("CreatePatchBaseline", expand=False)
     def create_patch_baseline(self, context: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
@@ -169,7 +172,7 @@ class PshSsmProvider(SsmProvider):
         return {"BaselineId": baseline_id}
 
     def _baseline(self, store: PatchStore, baseline_id: str) -> dict[str, Any]:
-        baseline_id = baseline_id.split("/")[-1]
+        baseline_id = baseline_id.rsplit("/", maxsplit=1)[-1]
         if baseline_id not in store.baselines:
             raise _not_found("DoesNotExistException", f"Patch Baseline {baseline_id} does not exist.")
         return store.baselines[baseline_id]
@@ -311,7 +314,7 @@ class PshSsmProvider(SsmProvider):
         chunk, token = _page(mappings, request, 50)
         return {"Mappings": chunk, **token}
 
-    # --- associations ------------------------------------------------------------------------------------------
+    # --- associations ---------------------------------------------------------------------------------------
 
     def _association(self, store: PatchStore, association_id: str | None) -> dict[str, Any]:
         if not association_id or association_id not in store.associations:
@@ -346,7 +349,6 @@ class PshSsmProvider(SsmProvider):
             "Overview": {"Status": "Pending", "DetailedStatus": "Creating"},
             "DocumentVersion": request.get("DocumentVersion", "$DEFAULT"),
             "ApplyOnlyAtCronInterval": bool(request.get("ApplyOnlyAtCronInterval", False)),
-            "SyncCompliance": request.get("SyncCompliance", "AUTO"),
         }
         with store.lock:
             store.associations[association_id] = association
@@ -508,7 +510,7 @@ class PshSsmProvider(SsmProvider):
 
         command["on_finish"] = finished
 
-    # --- commands ----------------------------------------------------------------------------------------------
+    # --- commands -------------------------------------------------------------------------------------------
 
     def _start_command(
         self,
@@ -564,7 +566,7 @@ class PshSsmProvider(SsmProvider):
                         snapshot_id=snapshot,
                     )
                     status = "Success"
-                except Exception:  # noqa: BLE001 - reported as the invocation's status
+                except Exception:
                     fleet.LOG.exception("patch operation on %s failed", instance_id)
                     status = "Failed"
                 with store.lock:
@@ -653,7 +655,7 @@ class PshSsmProvider(SsmProvider):
             "PluginName": "PatchLinux",
         }
 
-    # --- fleet views -------------------------------------------------------------------------------------------
+    # --- fleet views ----------------------------------------------------------------------------------------
 
     @handler("DescribeInstanceInformation", expand=False)
     def describe_instance_information(
@@ -729,7 +731,7 @@ class PshSsmProvider(SsmProvider):
         chunk, token = _page(patches, request, 50)
         return {"Patches": chunk, **token}
 
-    # --- compliance --------------------------------------------------------------------------------------------
+    # --- compliance -----------------------------------------------------------------------------------------
 
     @handler("PutComplianceItems", expand=False)
     def put_compliance_items(self, context: RequestContext, request: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,6 @@
 # Main queue (EventBridge -> forwarder), its dead-letter queue, and the quarantine for permanent rejects.
+# Queue policies are inline (they name derived ARNs, so there is no cycle): separate aws_sqs_queue_policy /
+# aws_sqs_queue_redrive_allow_policy resources wait for attribute propagation on every create and destroy.
 
 resource "aws_sqs_queue" "dlq" {
   count = local.create ? 1 : 0
@@ -7,7 +9,13 @@ resource "aws_sqs_queue" "dlq" {
   message_retention_seconds         = var.dlq_message_retention_seconds
   kms_master_key_id                 = local.kms_key_arn
   kms_data_key_reuse_period_seconds = 300
-  tags                              = local.tags
+  policy                            = data.aws_iam_policy_document.deny_insecure_transport["dlq"].json
+  # Only the main queue may dead-letter here (and the redrive function moves messages back to it).
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [local.main_queue_arn]
+  })
+  tags = local.tags
 
   lifecycle {
     postcondition {
@@ -29,7 +37,8 @@ resource "aws_sqs_queue" "main" {
     deadLetterTargetArn = aws_sqs_queue.dlq[0].arn
     maxReceiveCount     = var.max_receive_count
   })
-  tags = local.tags
+  policy = data.aws_iam_policy_document.main_queue[0].json
+  tags   = local.tags
 
   lifecycle {
     precondition {
@@ -43,17 +52,6 @@ resource "aws_sqs_queue" "main" {
   }
 }
 
-# Only the main queue may dead-letter into the DLQ (and the redrive function moves messages back to it).
-resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
-  count = local.create ? 1 : 0
-
-  queue_url = aws_sqs_queue.dlq[0].id
-  redrive_allow_policy = jsonencode({
-    redrivePermission = "byQueue"
-    sourceQueueArns   = [aws_sqs_queue.main[0].arn]
-  })
-}
-
 resource "aws_sqs_queue" "quarantine" {
   count = local.create ? 1 : 0
 
@@ -61,6 +59,7 @@ resource "aws_sqs_queue" "quarantine" {
   message_retention_seconds         = var.dlq_message_retention_seconds
   kms_master_key_id                 = local.kms_key_arn
   kms_data_key_reuse_period_seconds = 300
+  policy                            = data.aws_iam_policy_document.deny_insecure_transport["quarantine"].json
   tags                              = local.tags
 
   lifecycle {
@@ -125,25 +124,4 @@ data "aws_iam_policy_document" "deny_insecure_transport" {
       values   = ["false"]
     }
   }
-}
-
-resource "aws_sqs_queue_policy" "main" {
-  count = local.create ? 1 : 0
-
-  queue_url = aws_sqs_queue.main[0].id
-  policy    = data.aws_iam_policy_document.main_queue[0].json
-}
-
-resource "aws_sqs_queue_policy" "dlq" {
-  count = local.create ? 1 : 0
-
-  queue_url = aws_sqs_queue.dlq[0].id
-  policy    = data.aws_iam_policy_document.deny_insecure_transport["dlq"].json
-}
-
-resource "aws_sqs_queue_policy" "quarantine" {
-  count = local.create ? 1 : 0
-
-  queue_url = aws_sqs_queue.quarantine[0].id
-  policy    = data.aws_iam_policy_document.deny_insecure_transport["quarantine"].json
 }

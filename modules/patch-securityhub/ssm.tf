@@ -11,6 +11,7 @@ resource "aws_ssm_association" "patch" {
   max_errors                  = var.patch_max_errors
   compliance_severity         = var.patch_compliance_severity
   apply_only_at_cron_interval = var.patch_apply_only_at_cron_interval
+  sync_compliance             = "AUTO" # the service default, set so that reads that return it show no drift
 
   parameters = {
     Operation              = var.patch_operation

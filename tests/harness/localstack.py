@@ -394,6 +394,8 @@ def localstack_process_env(port: int, lambda_python: Path) -> dict[str, str]:
             "SQS_ENDPOINT_STRATEGY": "off",
             "PROVIDER_OVERRIDE_SSM": "psh",
             "LAMBDA_RUNTIME_EXECUTOR": "host",
+            # Idle runtimes (one Python process each) stop after 2 minutes instead of 10: bounded memory.
+            "LAMBDA_KEEPALIVE_MS": "120000",
             "PSH_LAMBDA_PYTHON312": str(lambda_python),
             "PSH_LAMBDA_ENDPOINT": f"http://127.0.0.1:{port}",
             "PYTHONUNBUFFERED": "1",

@@ -64,11 +64,19 @@ def _zip(source: str) -> bytes:
 
 @pytest.fixture
 def clients(aws_env):
-    return {name: boto3.client(name) for name in ("lambda", "sqs", "events")}
+    clients = {name: boto3.client(name) for name in ("lambda", "sqs", "events")}
+    created: list[str] = []
+    clients["created"] = created
+    yield clients
+    # Deleting the functions stops their runtime processes (otherwise kept warm for LAMBDA_KEEPALIVE_MS).
+    for name in created:
+        clients["lambda"].delete_function(FunctionName=name)
 
 
-def _create_function(lambda_client, handler: str = "app.handler", timeout: int = 10, env=None) -> str:
+def _create_function(clients, handler: str = "app.handler", timeout: int = 10, env=None) -> str:
+    lambda_client = clients["lambda"]
     name = f"psh-test-{uuid.uuid4().hex[:8]}"
+    clients["created"].append(name)
     lambda_client.create_function(
         FunctionName=name,
         Runtime="python3.12",
@@ -90,7 +98,7 @@ def _invoke(lambda_client, name: str, event: dict) -> tuple[dict, str | None, st
 
 
 def test_invoke_returns_handler_result_with_environment(clients, localstack):
-    name = _create_function(clients["lambda"], env={"MY_VAR": "value-1"})
+    name = _create_function(clients, env={"MY_VAR": "value-1"})
     assert clients["lambda"].get_function(FunctionName=name)["Configuration"]["State"] == "Active"
     result, error, logs = _invoke(clients["lambda"], name, {"hello": "world"})
     assert error is None
@@ -107,7 +115,7 @@ def test_invoke_returns_handler_result_with_environment(clients, localstack):
 
 
 def test_handler_exception_is_a_function_error(clients):
-    name = _create_function(clients["lambda"])
+    name = _create_function(clients)
     result, error, logs = _invoke(clients["lambda"], name, {"fail": True})
     assert "asked to fail" in logs
     assert error == "Unhandled"
@@ -117,7 +125,7 @@ def test_handler_exception_is_a_function_error(clients):
 
 
 def test_timeout_is_enforced_and_runtime_recovers(clients):
-    name = _create_function(clients["lambda"], timeout=1)
+    name = _create_function(clients, timeout=1)
     result, error, _ = _invoke(clients["lambda"], name, {"sleep": 5})
     assert error == "Unhandled"
     assert "Task timed out after 1.00 seconds" in result["errorMessage"]
@@ -126,7 +134,7 @@ def test_timeout_is_enforced_and_runtime_recovers(clients):
 
 
 def test_unsupported_runtime_fails_the_function(clients):
-    name = f"psh-test-{uuid.uuid4().hex[:8]}"
+    name = f"psh-unsupported-{uuid.uuid4().hex[:8]}"
     clients["lambda"].create_function(
         FunctionName=name,
         Runtime="nodejs20.x",
@@ -164,7 +172,7 @@ def test_sqs_mapping_reports_batch_item_failures(clients):
     source_arn = sqs.get_queue_attributes(QueueUrl=source_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    name = _create_function(clients["lambda"], handler="app.batch", env={"SEEN_QUEUE_URL": seen_url})
+    name = _create_function(clients, handler="app.batch", env={"SEEN_QUEUE_URL": seen_url})
     mapping = clients["lambda"].create_event_source_mapping(
         FunctionName=name,
         EventSourceArn=source_arn,
@@ -192,7 +200,7 @@ def test_sqs_mapping_reports_batch_item_failures(clients):
 def test_scheduled_rule_invokes_function(clients):
     sqs = clients["sqs"]
     seen_url = sqs.create_queue(QueueName=f"sched-seen-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    name = _create_function(clients["lambda"], handler="app.scheduled", env={"SEEN_QUEUE_URL": seen_url})
+    name = _create_function(clients, handler="app.scheduled", env={"SEEN_QUEUE_URL": seen_url})
     arn = clients["lambda"].get_function(FunctionName=name)["Configuration"]["FunctionArn"]
     rule = f"every-minute-{name}"
     clients["events"].put_rule(Name=rule, ScheduleExpression="rate(1 minute)")

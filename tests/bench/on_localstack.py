@@ -21,11 +21,13 @@ import fleet
 import scenario
 import securityhub_control as shc
 from botocore.config import Config
-from patch_securityhub.pipeline import TRANSIENT, NodeRequest, ProcessReport, process
+from patch_securityhub.pipeline import IMPORTED, PERMANENT, TRANSIENT, NodeRequest, ProcessReport, process
 from scenario import Aws, Stage
-from workload import non_compliant_fleet
+from workload import discarding_logger, non_compliant_fleet
 
 REGISTER_CHUNK = 1000
+FIRST_FINDING_TIMEOUT_S = 120
+ALL_FINDINGS_TIMEOUT_S = 240
 SCAN_CHUNK = 500
 # What the SDK does in Lambda (legacy retry mode, 5 attempts) regardless of the caller's AWS_MAX_ATTEMPTS.
 LAMBDA_SDK_CONFIG = Config(
@@ -98,17 +100,17 @@ def fleet_throughput(
     scanned = time.monotonic()
     log(f"  {nodes} nodes registered in {registered - started:.0f}s, scanned in {scanned - registered:.0f}s")
 
-    def forward(chunk: list[str]) -> tuple[ProcessReport, int]:
+    def forward(chunk: list[str]) -> ProcessReport:
         ssm = aws.session.client("ssm", endpoint_url=aws.endpoint, config=LAMBDA_SDK_CONFIG)
         securityhub = aws.session.client("securityhub", endpoint_url=aws.endpoint, config=LAMBDA_SDK_CONFIG)
-        report = process(
+        return process(
             [NodeRequest(node_id) for node_id in chunk],
             ssm_client=ssm,
             securityhub_client=securityhub,
             account=account,
             region=region,
+            logger=discarding_logger(),
         )
-        return report, report.count(TRANSIENT)
 
     before = shc.status(endpoint)
     shc.set_rate_limit(endpoint, enabled=True, rate=10, burst=30, operations=["BatchImportFindings"])
@@ -121,7 +123,8 @@ def fleet_throughput(
         shc.set_rate_limit(endpoint, enabled=False)
     after = shc.status(endpoint)
     present = count_own_findings(aws.client("securityhub"), account, region, set(ids))
-    import_calls = sum(report.import_calls for report, _ in results)
+    import_calls = sum(report.import_calls for report in results)
+    failures = [o for report in results for o in report.outcomes.values() if o.status != IMPORTED]
     rejected = after["rejected"].get("BatchImportFindings", 0) - before["rejected"].get(
         "BatchImportFindings", 0
     )
@@ -130,7 +133,9 @@ def fleet_throughput(
         "fleet_10000_nodes": nodes,
         "fleet_10000_seconds": round(seconds, 1),
         "fleet_10000_lost": nodes - present,
-        "fleet_10000_transient_nodes": sum(transient for _, transient in results),
+        "fleet_10000_transient_nodes": sum(report.count(TRANSIENT) for report in results),
+        "fleet_10000_permanent_nodes": sum(report.count(PERMANENT) for report in results),
+        "fleet_10000_first_failure": f"{failures[0].status}: {failures[0].reason}" if failures else None,
         "throughput_findings_per_s": round(present / seconds, 1),
         "throughput_vs_ceiling_pct": round(100 * present / seconds / 1000, 1),
         "fleet_10000_import_calls": import_calls,
@@ -162,7 +167,7 @@ def terraform_and_e2e(
     stage = bench_stage(env)
     out: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    stage.destroy()  # leftovers of an interrupted run
+    _forget_leftovers(stage)
     tf = stage.prepare()  # terraform init: not part of the timings
     started = time.monotonic()
     tf.plan(tf_vars=stage.vars())
@@ -192,6 +197,33 @@ def terraform_and_e2e(
     return out, errors
 
 
+def _quarantined_reason(aws: Aws, module: dict[str, Any]) -> str:
+    """Why the forwarder quarantined a message, if it did (the first message's reason and detail)."""
+    try:
+        messages = (
+            aws.client("sqs")
+            .receive_message(
+                QueueUrl=module["quarantine_queue_url"], MaxNumberOfMessages=1, VisibilityTimeout=0
+            )
+            .get("Messages", [])
+        )
+    except Exception as exc:
+        return f"quarantine queue unreadable: {type(exc).__name__}"
+    if not messages:
+        return "nothing"
+    envelope = json.loads(messages[0]["Body"])
+    return f"{envelope.get('reason')}: {str(envelope.get('detail'))[:200]}"
+
+
+def _forget_leftovers(stage: Stage) -> None:
+    """Destroy what an interrupted run left; if LocalStack was restarted since, its state names nothing."""
+    try:
+        stage.destroy()
+    except Exception:
+        for state in stage.tfdir.glob("terraform.tfstate*"):
+            state.unlink()
+
+
 def _latency(
     endpoint: str,
     *,
@@ -203,10 +235,13 @@ def _latency(
 ) -> dict[str, Any]:
     aws = Aws(env)
     specs = non_compliant_fleet(nodes, seed=200)
-    for index, spec in enumerate(specs):
-        spec["PatchGroup"] = ("web", "batch")[index % 2]  # the association's targets
     ids = fleet.register_nodes(endpoint, specs, account_id=account, region=aws.region)
     ssm = aws.client("ssm")
+    for index, node_id in enumerate(ids):  # the association targets tag:PatchGroup = web | batch
+        group = ("web", "batch")[index % 2]
+        ssm.add_tags_to_resource(
+            ResourceType="ManagedInstance", ResourceId=node_id, Tags=[{"Key": "PatchGroup", "Value": group}]
+        )
     started = time.monotonic()
     execution = fleet.run_association_once(ssm, module["patch_association_id"], timeout_s=300)
     expected = demo.non_compliant_nodes(ssm, ids)
@@ -214,7 +249,15 @@ def _latency(
     log(f"  association {execution['Status']} in {took:.0f}s; {len(expected)} non-compliant")
     if not expected:
         raise RuntimeError("the scan reported no non-compliant node")
-    findings = demo.wait_for_findings(aws, account, expected, "ACTIVE", timeout=300)
+    first = scenario.wait_until(
+        lambda: scenario.own_findings(aws.client("securityhub"), account, aws.region),
+        bool,
+        timeout=FIRST_FINDING_TIMEOUT_S,
+        interval=0.5,
+        what=f"the first finding (quarantined: {_quarantined_reason(aws, module)})",
+    )
+    log(f"  first finding after {time.monotonic() - started:.0f}s ({first[0]['Resources'][0]['Id']})")
+    findings = demo.wait_for_findings(aws, account, expected, "ACTIVE", timeout=ALL_FINDINGS_TIMEOUT_S)
     all_in = time.monotonic() - started
     latencies = sorted(demo.latency_seconds(f) for f in findings if f["Resources"][0]["Id"] in expected)
     return {

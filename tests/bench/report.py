@@ -54,6 +54,8 @@ ROWS: list[tuple[str, list[Row]]] = [
             Row("throughput_vs_ceiling_pct", "of the 1 000 findings/s ceiling", "%"),
             Row("fleet_10000_lost", "findings lost", "", "0"),
             Row("fleet_10000_transient_nodes", "nodes left for retry (transient)"),
+            Row("fleet_10000_permanent_nodes", "nodes rejected (permanent)"),
+            Row("fleet_10000_first_failure", "first failure"),
             Row("fleet_10000_import_calls", "BatchImportFindings calls"),
             Row("fleet_10000_throttled_calls", "throttled (429) answers"),
             Row("fleet_setup_seconds", "setup: register + scan (not counted)", "s"),

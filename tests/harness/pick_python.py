@@ -19,7 +19,10 @@ def _version(path: str) -> tuple[int, int] | None:
     try:
         out = subprocess.run(
             [path, "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"],
-            capture_output=True, text=True, timeout=20, check=True,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
         ).stdout.split()
         return int(out[0]), int(out[1])
     except (OSError, subprocess.SubprocessError, ValueError, IndexError):
@@ -46,8 +49,10 @@ def main() -> int:
         if version and version >= WANTED and version < (3, 14):
             print(os.path.realpath(path))
             return 0
-    print("error: no CPython 3.12 or 3.13 found (set PSH_PYTHON, or install one, e.g. `pyenv install 3.12`)",
-          file=sys.stderr)
+    print(
+        "error: no CPython 3.12 or 3.13 found (set PSH_PYTHON, or install one, e.g. `pyenv install 3.12`)",
+        file=sys.stderr,
+    )
     return 1
 
 

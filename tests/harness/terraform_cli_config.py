@@ -24,7 +24,7 @@ MIRROR_CANDIDATES = (
 
 
 def find_mirror() -> str | None:
-    candidates = [os.environ.get("PSH_TF_PROVIDER_MIRROR", "")] + list(MIRROR_CANDIDATES)
+    candidates = [os.environ.get("PSH_TF_PROVIDER_MIRROR", ""), *MIRROR_CANDIDATES]
     for candidate in filter(None, candidates):
         path = Path(candidate).expanduser()
         if glob.glob(str(path / "registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws*")):

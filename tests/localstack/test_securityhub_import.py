@@ -47,6 +47,13 @@ def test_import_creates_a_finding_with_service_fields(hub: Account) -> None:
     assert stored["ProductFields"]["aws/securityhub/FindingId"] == f"{hub.product_arn}/f-1"
 
 
+def test_import_accepts_the_type_namespace_spelling_of_native_patch_findings(hub: Account) -> None:
+    patch_type = "Software & Configuration Checks/Patch Management/Compliance"
+    response = _import(hub, hub.finding("f-amp", Types=[patch_type]))
+    assert response["SuccessCount"] == 1, response
+    assert hub.get_one("f-amp")["Types"] == [patch_type]
+
+
 def test_import_without_hub_fails_each_finding_with_invalid_access(account: Account) -> None:
     code, message = _single_failure(_import(account, account.finding("f-1")))
     assert code == "InvalidAccess"

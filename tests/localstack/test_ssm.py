@@ -414,7 +414,7 @@ def test_compliance_change_emits_the_ssm_event(ssm, localstack, aws_env):
     events.put_targets(Rule=rule, Targets=[{"Id": "queue", "Arn": queue_arn}])
     try:
         fleet.send_patch_command(ssm, [instance_id], "Scan")
-        fleet.send_patch_command(ssm, [instance_id], "Scan")  # unchanged status: no second event
+        fleet.send_patch_command(ssm, [instance_id], "Scan")  # unchanged state: no second event
         fleet.send_patch_command(ssm, [instance_id], "Install")  # becomes compliant
         received: dict[str, dict] = {}
         deadline = time.monotonic() + 30

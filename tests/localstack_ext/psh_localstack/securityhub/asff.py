@@ -32,6 +32,8 @@ PATCH_OPERATIONS = ("SCAN", "INSTALL")
 REBOOT_OPTIONS = ("NoReboot", "RebootIfNeeded")
 TYPE_NAMESPACES = (
     "Software and Configuration Checks",
+    # Patch Manager's own findings use this spelling (AWS's documented sample finding); the service takes it.
+    "Software & Configuration Checks",
     "TTPs",
     "Effects",
     "Unusual Behaviors",

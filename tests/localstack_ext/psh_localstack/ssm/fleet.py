@@ -207,7 +207,10 @@ def put_compliance(
     baseline_id: str = "",
     partial: bool = False,
 ) -> None:
-    """Store compliance items (COMPLETE replaces, PARTIAL merges by Id); emit the event on status change."""
+    """Store compliance items (COMPLETE replaces, PARTIAL merges by Id); emit the event on a state change.
+
+    The state is the overall status, its severity and which items are non-compliant at which severity: a
+    rescan that finds exactly what the last one found emits nothing; a new missing or a fixed patch does."""
     key = (resource_type, resource_id, compliance_type)
     with store.lock:
         previous = store.compliance.get(key)
@@ -215,10 +218,10 @@ def put_compliance(
             merged = {item["Id"]: item for item in previous["Items"]}
             merged.update({item["Id"]: item for item in items})
             items = list(merged.values())
-        before = patching.overall_status(previous["Items"])[0] if previous else None
+        before = compliance_state(previous["Items"]) if previous else None
         store.compliance[key] = {"ExecutionSummary": execution, "Items": items, "UpdatedAt": now()}
         status, severity = patching.overall_status(items)
-    if status != before:
+    if compliance_state(items) != before:
         emit_compliance_event(
             account_id,
             region,
@@ -229,6 +232,12 @@ def put_compliance(
             baseline_id=baseline_id,
             when=execution.get("ExecutionTime") or now(),
         )
+
+
+def compliance_state(items: list[dict[str, Any]]) -> tuple[str, str, frozenset[tuple[str, str]]]:
+    status, severity = patching.overall_status(items)
+    failing = frozenset((item["Id"], item["Severity"]) for item in items if item["Status"] == "NON_COMPLIANT")
+    return status, severity, failing
 
 
 def emit_compliance_event(

@@ -393,6 +393,10 @@ def localstack_process_env(port: int, lambda_python: Path) -> dict[str, str]:
             # the Terraform AWS provider parses (it rejects the /queue/<region>/ "path" strategy).
             "SQS_ENDPOINT_STRATEGY": "off",
             "PROVIDER_OVERRIDE_SSM": "psh",
+            # LocalStack's providers plus what its own drop: a function's KMSKeyArn, the Tags of a new alarm
+            # (without them Terraform re-plans updates right after apply).
+            "PROVIDER_OVERRIDE_LAMBDA": "psh",
+            "PROVIDER_OVERRIDE_CLOUDWATCH": "psh",
             "LAMBDA_RUNTIME_EXECUTOR": "host",
             # Idle runtimes (one Python process each) stop after 2 minutes instead of 10: bounded memory.
             "LAMBDA_KEEPALIVE_MS": "120000",

@@ -28,6 +28,20 @@ def ssm_provider() -> Service:
     return Service.for_provider(PshSsmProvider(), dispatch_table_factory=MotoFallbackDispatcher)
 
 
+@aws_provider(api="lambda", name="psh")
+def lambda_provider() -> Service:
+    from psh_localstack.lambda_.provider import PshLambdaProvider
+
+    return Service.for_provider(PshLambdaProvider())
+
+
+@aws_provider(api="cloudwatch", name="psh")
+def cloudwatch_provider() -> Service:
+    from psh_localstack.cloudwatch.provider import PshCloudwatchProvider
+
+    return Service.for_provider(PshCloudwatchProvider())
+
+
 class HostRuntimeExecutorPlugin(RuntimeExecutorPlugin):
     """LAMBDA_RUNTIME_EXECUTOR=host: run functions from their deployment zip in a host subprocess."""
 

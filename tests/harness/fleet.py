@@ -5,6 +5,8 @@ mixed_fleet(count, seed)                   deterministic EC2 + on-prem nodes wit
 scan_via_control(endpoint, ids, op)        synchronous scan through the control route
 send_patch_command(ssm, ids, op)           AWS-RunPatchBaseline through SendCommand; waits for completion
 run_association_once(ssm, association_id)  StartAssociationsOnce; waits for the new execution to finish
+set_ssm_fault(endpoint, mode, seconds)     POST /_psh/ssm/fault: the forwarder's SSM reads throttle / fail 5xx
+clear_ssm_fault(endpoint)                  DELETE /_psh/ssm/fault
 """
 
 from __future__ import annotations
@@ -142,3 +144,24 @@ def run_association_once(ssm: Any, association_id: str, timeout_s: float = 60) -
             return runs[0]
         time.sleep(0.2)
     raise TimeoutError(f"association {association_id} did not finish a new execution")
+
+
+def set_ssm_fault(
+    endpoint: str, mode: str, seconds: float, operations: list[str] | None = None
+) -> dict[str, Any]:
+    """Mode "throttle" (400 ThrottlingException) or "unavailable" (500 InternalServerError) for N s on the
+    forwarder's reads (DescribeInstanceInformation, DescribeInstancePatchStates, DescribeInstancePatches,
+    ListComplianceItems), or on the named ones."""
+    body: dict[str, Any] = {"mode": mode, "seconds": seconds}
+    if operations is not None:
+        body["operations"] = operations
+    return _call(endpoint, "POST", "/_psh/ssm/fault", body)
+
+
+def clear_ssm_fault(endpoint: str) -> dict[str, Any]:
+    return _call(endpoint, "DELETE", "/_psh/ssm/fault")
+
+
+def ssm_fault_status(endpoint: str) -> dict[str, Any]:
+    """{"fault": {...} | None, "rejected": {operation: n}}"""
+    return _call(endpoint, "GET", "/_psh/ssm/fault")

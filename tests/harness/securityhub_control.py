@@ -38,7 +38,8 @@ def _call(endpoint: str, method: str, path: str, body: dict[str, Any] | None = N
 
 
 def status(endpoint: str) -> dict[str, Any]:
-    """{"requests": {op: n}, "rejected": {op: n}, "findings_received": n, "fault": ..., "rate_limit": ...}"""
+    """{"requests": {op: n}, "rejected": {op: n}, "findings_received": n, "findings_failed": n,
+    "finding_failures": ..., "fault": ..., "rate_limit": ...}"""
     return _call(endpoint, "GET", "/status")
 
 
@@ -51,15 +52,33 @@ def rejected_count(endpoint: str, operation: str) -> int:
 
 
 def set_fault(
-    endpoint: str, mode: str, seconds: float, operations: Iterable[str] | None = None
+    endpoint: str,
+    mode: str,
+    seconds: float,
+    operations: Iterable[str] | None = None,
+    delay_seconds: float | None = None,
 ) -> dict[str, Any]:
-    """Mode "unavailable" (503 ServiceUnavailable) or "throttle" (429 TooManyRequestsException) for N s.
+    """Mode "unavailable" (503 ServiceUnavailable), "throttle" (429 TooManyRequestsException) or "latency"
+    (served, but `delay_seconds` late) for N s.
 
     `operations` limits the fault to those operation names (default: every operation)."""
     body: dict[str, Any] = {"mode": mode, "seconds": seconds}
     if operations is not None:
         body["operations"] = list(operations)
+    if delay_seconds is not None:
+        body["delay_seconds"] = delay_seconds
     return _call(endpoint, "POST", "/fault", body)
+
+
+def fail_findings(
+    endpoint: str, id_prefix: str, count: int, error_code: str = "InternalFailure", error_message: str = ""
+) -> dict[str, Any]:
+    """The next `count` findings imported with an Id starting with `id_prefix` come back in FailedFindings
+    with `error_code` (the rest of their batch is imported). count=0 disarms."""
+    body: dict[str, Any] = {"id_prefix": id_prefix, "count": count, "error_code": error_code}
+    if error_message:
+        body["error_message"] = error_message
+    return _call(endpoint, "POST", "/failed-findings", body)
 
 
 def clear_fault(endpoint: str) -> dict[str, Any]:

@@ -1,8 +1,12 @@
 """Control routes for tests, benchmarks and the demo, under /_psh/securityhub/ on the LocalStack gateway.
 
 GET    /_psh/securityhub/status          counters, active fault, rate limiter settings
-POST   /_psh/securityhub/fault           {"mode": "unavailable"|"throttle", "seconds": N, "operations": [...]}
+POST   /_psh/securityhub/fault           {"mode": "unavailable"|"throttle"|"latency", "seconds": N,
+                                          "operations": [...], "delay_seconds": D (latency: served D s late)}
 DELETE /_psh/securityhub/fault           clear the fault
+POST   /_psh/securityhub/failed-findings {"id_prefix": "arn:...", "count": K, "error_code": "InternalFailure"}
+           the next K imported findings whose Id starts with id_prefix come back in FailedFindings
+           (count 0 disarms)
 PUT    /_psh/securityhub/rate-limit      {"enabled": bool, "rate": 10, "burst": 30, "operations": [...]}
 DELETE /_psh/securityhub/counters        zero the request counters
 POST   /_psh/securityhub/reset           forget all hubs and findings, counters, faults, rate limiter
@@ -53,7 +57,12 @@ def set_fault(request: Request, **_: Any) -> Response:
             isinstance(operations, list) and all(isinstance(o, str) for o in operations)
         ):
             raise ValueError("operations must be a list of operation names")
-        TRAFFIC.set_fault(str(body.get("mode")), float(body.get("seconds", 0)), operations)
+        TRAFFIC.set_fault(
+            str(body.get("mode")),
+            float(body.get("seconds", 0)),
+            operations,
+            delay_seconds=float(body.get("delay_seconds", 0)),
+        )
     except (ValueError, TypeError) as error:
         return _bad_request(error)
     return _json(TRAFFIC.snapshot())
@@ -61,6 +70,23 @@ def set_fault(request: Request, **_: Any) -> Response:
 
 def clear_fault(request: Request, **_: Any) -> Response:
     TRAFFIC.clear_fault()
+    return _json(TRAFFIC.snapshot())
+
+
+def fail_findings(request: Request, **_: Any) -> Response:
+    try:
+        body = _body(request)
+        id_prefix, count = body.get("id_prefix"), body.get("count")
+        if not isinstance(id_prefix, str) or not isinstance(count, int) or isinstance(count, bool):
+            raise ValueError("id_prefix (string) and count (integer) are required")
+        TRAFFIC.fail_findings(
+            id_prefix,
+            count,
+            str(body.get("error_code", "InternalFailure")),
+            str(body.get("error_message", "")),
+        )
+    except (ValueError, TypeError) as error:
+        return _bad_request(error)
     return _json(TRAFFIC.snapshot())
 
 
@@ -107,6 +133,7 @@ def register(router) -> None:
     router.add(f"{PREFIX}/status", get_status, methods=["GET"])
     router.add(f"{PREFIX}/fault", set_fault, methods=["POST"])
     router.add(f"{PREFIX}/fault", clear_fault, methods=["DELETE"])
+    router.add(f"{PREFIX}/failed-findings", fail_findings, methods=["POST"])
     router.add(f"{PREFIX}/rate-limit", configure_rate_limit, methods=["PUT"])
     router.add(f"{PREFIX}/counters", reset_counters, methods=["DELETE"])
     router.add(f"{PREFIX}/reset", reset, methods=["POST"])

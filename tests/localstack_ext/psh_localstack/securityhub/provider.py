@@ -10,6 +10,7 @@ import copy
 import functools
 import json
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -84,9 +85,11 @@ def operation(name: str) -> Callable:
         @functools.wraps(fn)
         def guarded(self: Any, context: RequestContext, request: dict) -> dict:
             try:
-                TRAFFIC.admit(name, context.account_id, context.region)
+                delay = TRAFFIC.admit(name, context.account_id, context.region)
             except RequestRejectedError as rejection:
                 raise _rejection_error(rejection) from None
+            if delay:
+                time.sleep(delay)  # an injected "latency" fault: the request is served, late
             return fn(self, context, request or {})
 
         return handler(name, expand=False)(guarded)
@@ -335,7 +338,8 @@ class SecurityHubProvider:
         with STATE_LOCK:
             for finding in findings:
                 finding_id = finding.get("Id") if isinstance(finding, dict) else None
-                failure = self._import_one(context, store, finding)
+                failure = TRAFFIC.injected_failure(finding_id) if isinstance(finding_id, str) else None
+                failure = failure or self._import_one(context, store, finding)
                 if failure is not None:
                     code, message = failure
                     failed.append(

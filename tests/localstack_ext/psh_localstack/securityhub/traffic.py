@@ -1,7 +1,8 @@
 """Process-wide traffic controls shared by the provider and the control routes.
 
 - request counters per operation (what tests and benchmarks read),
-- a fault switch that makes operations answer 503 or 429 for a number of seconds,
+- a fault switch that makes operations answer 503 or 429, or answer late, for a number of seconds,
+- injected per-finding failures: the next K findings whose Id starts with a prefix fail in FailedFindings,
 - a token-bucket rate limiter mirroring Security Hub's documented 10 TPS, burst 30 for BatchImportFindings,
   applied per account and region like the real service.
 """
@@ -14,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-FAULT_MODES = ("unavailable", "throttle")
+FAULT_MODES = ("unavailable", "throttle", "latency")
 DEFAULT_RATE_PER_SECOND = 10.0
 DEFAULT_BURST = 30
 DEFAULT_LIMITED_OPERATIONS = ("BatchImportFindings",)
@@ -27,9 +28,20 @@ class Fault:
     mode: str
     until: float
     operations: frozenset[str] | None  # None: every operation
+    delay_seconds: float = 0.0  # "latency": how long each request waits before it is served
 
     def applies_to(self, operation: str, now: float) -> bool:
         return now < self.until and (self.operations is None or operation in self.operations)
+
+
+@dataclass
+class FindingFailures:
+    """The next `remaining` imported findings whose Id starts with `id_prefix` fail with `error_code`."""
+
+    id_prefix: str
+    remaining: int
+    error_code: str
+    error_message: str
 
 
 @dataclass
@@ -74,14 +86,20 @@ class Traffic:
         self._findings_received = 0
         self._fault: Fault | None = None
         self._rate_limit = RateLimit()
+        self._finding_failures: FindingFailures | None = None
+        self._findings_failed = 0
 
     # --- used by the provider -------------------------------------------------------------------------------
-    def admit(self, operation: str, account_id: str, region: str) -> None:
-        """Count the request, then raise `RequestRejectedError` if a fault or the rate limiter refuses it."""
+    def admit(self, operation: str, account_id: str, region: str) -> float:
+        """Count the request, then raise `RequestRejectedError` if a fault or the rate limiter refuses it.
+
+        Returns the seconds the caller must wait before serving it (an active "latency" fault), else 0."""
         with self._lock:
             now = self._clock()
             self._requests[operation] += 1
             fault = self._fault
+            if fault is not None and fault.applies_to(operation, now) and fault.mode == "latency":
+                return fault.delay_seconds
             if fault is not None and fault.applies_to(operation, now):
                 self._rejected[operation] += 1
                 raise RequestRejectedError(fault.mode, f"Injected fault '{fault.mode}' is active")
@@ -95,20 +113,50 @@ class Traffic:
                 if not bucket.take(now):
                     self._rejected[operation] += 1
                     raise RequestRejectedError("rate_limited", "Rate exceeded")
+        return 0.0
+
+    def injected_failure(self, finding_id: str) -> tuple[str, str] | None:
+        """(ErrorCode, ErrorMessage) when this finding must fail by injection; consumes one failure."""
+        with self._lock:
+            failures = self._finding_failures
+            if failures is None or failures.remaining <= 0 or not finding_id.startswith(failures.id_prefix):
+                return None
+            failures.remaining -= 1
+            self._findings_failed += 1
+            return failures.error_code, failures.error_message
 
     def record_findings_received(self, count: int) -> None:
         with self._lock:
             self._findings_received += count
 
     # --- used by the control routes -------------------------------------------------------------------------
-    def set_fault(self, mode: str, seconds: float, operations: Iterable[str] | None = None) -> None:
+    def set_fault(
+        self,
+        mode: str,
+        seconds: float,
+        operations: Iterable[str] | None = None,
+        delay_seconds: float = 0.0,
+    ) -> None:
         if mode not in FAULT_MODES:
             raise ValueError(f"mode must be one of {', '.join(FAULT_MODES)}")
         if seconds <= 0:
             raise ValueError("seconds must be positive")
+        if mode == "latency" and not 0 < delay_seconds <= 300:
+            raise ValueError("a latency fault needs delay_seconds from 0 to 300")
         ops = frozenset(operations) if operations else None
         with self._lock:
-            self._fault = Fault(mode, self._clock() + seconds, ops)
+            self._fault = Fault(mode, self._clock() + seconds, ops, float(delay_seconds))
+
+    def fail_findings(
+        self, id_prefix: str, count: int, error_code: str = "InternalFailure", error_message: str = ""
+    ) -> None:
+        if not id_prefix or count < 0:
+            raise ValueError("id_prefix must be non-empty and count not negative")
+        if not error_code:
+            raise ValueError("error_code must be non-empty")
+        message = error_message or "Injected failure"
+        with self._lock:
+            self._finding_failures = FindingFailures(id_prefix, int(count), error_code, message)
 
     def clear_fault(self) -> None:
         with self._lock:
@@ -132,6 +180,7 @@ class Traffic:
             self._requests.clear()
             self._rejected.clear()
             self._findings_received = 0
+            self._findings_failed = 0
 
     def reset(self) -> None:
         with self._lock:
@@ -140,6 +189,8 @@ class Traffic:
             self._findings_received = 0
             self._fault = None
             self._rate_limit = RateLimit()
+            self._finding_failures = None
+            self._findings_failed = 0
 
     def snapshot(self) -> dict:
         with self._lock:
@@ -151,10 +202,19 @@ class Traffic:
                 "requests": dict(self._requests),
                 "rejected": dict(self._rejected),
                 "findings_received": self._findings_received,
+                "findings_failed": self._findings_failed,
+                "finding_failures": {
+                    "id_prefix": self._finding_failures.id_prefix,
+                    "remaining": self._finding_failures.remaining,
+                    "error_code": self._finding_failures.error_code,
+                }
+                if self._finding_failures is not None and self._finding_failures.remaining > 0
+                else None,
                 "fault": {
                     "mode": fault.mode,
                     "remaining_seconds": round(fault.until - now, 3),
                     "operations": sorted(fault.operations) if fault.operations else None,
+                    **({"delay_seconds": fault.delay_seconds} if fault.mode == "latency" else {}),
                 }
                 if active
                 else None,

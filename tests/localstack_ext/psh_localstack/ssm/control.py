@@ -5,6 +5,11 @@
   DELETE /_psh/ssm/nodes/<id>       forget a node (and its patch state and compliance)
   POST   /_psh/ssm/scan             {"instance_ids": [...], "operation": "Scan"|"Install", "reboot_option"}
                                     runs synchronously; returns the PatchSummary of each node
+  POST   /_psh/ssm/fault            {"mode": "throttle"|"unavailable", "seconds": N, "operations": [...]}
+                                    the forwarder's reads answer 400 ThrottlingException / 500
+                                    InternalServerError for N s (default: all four reads)
+  DELETE /_psh/ssm/fault            clear it
+  GET    /_psh/ssm/fault            the active fault and rejected counts per operation
 
 Account and region: "account_id" / "region" in the body or query string (default 000000000000 / us-east-1).
 """
@@ -17,6 +22,7 @@ from localstack.aws.api import CommonServiceException
 from localstack.http import Request, Response
 
 from psh_localstack.ssm import fleet
+from psh_localstack.ssm.faults import SSM_FAULTS
 from psh_localstack.ssm.store import PatchStore, patch_stores
 
 DEFAULT_ACCOUNT = "000000000000"
@@ -116,7 +122,33 @@ def scan(request: Request) -> Response:
     return Response.for_json({"execution_id": execution_id, "patch_states": _jsonable(summaries)})
 
 
+def set_fault(request: Request) -> Response:
+    body = _json_body(request)
+    operations = body.get("operations")
+    try:
+        if operations is not None and not (
+            isinstance(operations, list) and all(isinstance(o, str) for o in operations)
+        ):
+            raise ValueError("operations must be a list of operation names")
+        SSM_FAULTS.set(str(body.get("mode")), float(body.get("seconds", 0)), operations)
+    except (ValueError, TypeError) as error:
+        return Response.for_json({"error": str(error)}, status=400)
+    return Response.for_json(SSM_FAULTS.snapshot())
+
+
+def clear_fault(request: Request) -> Response:
+    SSM_FAULTS.clear()
+    return Response.for_json(SSM_FAULTS.snapshot())
+
+
+def fault_status(request: Request) -> Response:
+    return Response.for_json(SSM_FAULTS.snapshot())
+
+
 def register(router) -> None:
+    router.add("/_psh/ssm/fault", set_fault, methods=["POST"])
+    router.add("/_psh/ssm/fault", clear_fault, methods=["DELETE"])
+    router.add("/_psh/ssm/fault", fault_status, methods=["GET"])
     router.add("/_psh/ssm/nodes", register_nodes, methods=["POST"])
     router.add("/_psh/ssm/nodes", list_nodes, methods=["GET"])
     router.add("/_psh/ssm/nodes/<instance_id>", delete_node, methods=["DELETE"])

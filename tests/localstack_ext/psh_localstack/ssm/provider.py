@@ -13,6 +13,7 @@ from localstack.services.moto import call_moto
 from localstack.services.ssm.provider import SsmProvider
 
 from psh_localstack.ssm import documents, fleet, patching
+from psh_localstack.ssm.faults import faultable
 from psh_localstack.ssm.store import PatchStore, patch_stores
 
 OWN_TAG_TYPES = {"Association", "PatchBaseline", "ManagedInstance"}
@@ -658,6 +659,7 @@ class PshSsmProvider(SsmProvider):
     # --- fleet views ----------------------------------------------------------------------------------------
 
     @handler("DescribeInstanceInformation", expand=False)
+    @faultable("DescribeInstanceInformation")
     def describe_instance_information(
         self, context: RequestContext, request: dict[str, Any]
     ) -> dict[str, Any]:
@@ -687,6 +689,7 @@ class PshSsmProvider(SsmProvider):
         return {"InstanceInformationList": copy.deepcopy(chunk), **token}
 
     @handler("DescribeInstancePatchStates", expand=False)
+    @faultable("DescribeInstancePatchStates")
     def describe_instance_patch_states(
         self, context: RequestContext, request: dict[str, Any]
     ) -> dict[str, Any]:
@@ -714,6 +717,7 @@ class PshSsmProvider(SsmProvider):
         return {"InstancePatchStates": copy.deepcopy(chunk), **token}
 
     @handler("DescribeInstancePatches", expand=False)
+    @faultable("DescribeInstancePatches")
     def describe_instance_patches(self, context: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         store = _store(context)
         node = store.nodes.get(request["InstanceId"])
@@ -774,6 +778,7 @@ class PshSsmProvider(SsmProvider):
         return True
 
     @handler("ListComplianceItems", expand=False)
+    @faultable("ListComplianceItems")
     def list_compliance_items(self, context: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         store = _store(context)
         ids = set(request.get("ResourceIds") or [])

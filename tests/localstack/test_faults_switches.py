@@ -1,0 +1,127 @@
+"""Fault switches used by the fault matrix (tests/faults): Security Hub per-finding failures and latency, SSM
+throttling / 5xx on the forwarder's reads. Each test switches its fault off again in `finally`."""
+# ruff: noqa: F401, F811  (pytest fixtures are imported from the support module and used as arguments)
+
+from __future__ import annotations
+
+import sys
+import time
+import urllib.error
+import uuid
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from test_securityhub_support import Account, account, endpoint, error_code, hub, shc, status_code
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
+import fleet
+
+
+def test_failed_findings_switch_fails_only_matching_findings_then_disarms(
+    hub: Account, endpoint: str
+) -> None:
+    prefix = f"fail-{uuid.uuid4().hex[:8]}-"
+    try:
+        state = shc.fail_findings(endpoint, prefix, count=2)
+        assert state["finding_failures"] == {
+            "id_prefix": prefix,
+            "remaining": 2,
+            "error_code": "InternalFailure",
+        }
+        batch = [hub.finding(prefix + "a"), hub.finding("other-1"), hub.finding(prefix + "b")]
+        answer = hub.client.batch_import_findings(Findings=batch)
+        assert answer["SuccessCount"] == 1 and answer["FailedCount"] == 2
+        assert {(f["Id"], f["ErrorCode"]) for f in answer["FailedFindings"]} == {
+            (prefix + "a", "InternalFailure"),
+            (prefix + "b", "InternalFailure"),
+        }
+        assert [f["Id"] for f in hub.get_all()] == ["other-1"]  # failed findings are not stored
+        assert shc.status(endpoint)["finding_failures"] is None  # both failures used up
+        again = hub.client.batch_import_findings(Findings=[hub.finding(prefix + "a")])
+        assert again["FailedCount"] == 0
+    finally:
+        shc.fail_findings(endpoint, prefix, count=0)
+
+
+def test_failed_findings_switch_is_validated(endpoint: str) -> None:
+    for body in ({"id_prefix": "", "count": 1}, {"id_prefix": "x", "count": -1}, {"id_prefix": "x"}):
+        with pytest.raises(shc.ControlError, match="400"):
+            shc._call(endpoint, "POST", "/failed-findings", body)
+
+
+def test_latency_fault_serves_requests_late(hub: Account, endpoint: str) -> None:
+    try:
+        state = shc.set_fault(endpoint, "latency", seconds=30, operations=["DescribeHub"], delay_seconds=1.5)
+        assert state["fault"]["delay_seconds"] == 1.5
+        started = time.monotonic()
+        assert hub.client.describe_hub()["HubArn"] == hub.hub_arn
+        assert time.monotonic() - started >= 1.4
+    finally:
+        shc.clear_fault(endpoint)
+    with pytest.raises(shc.ControlError, match="400"):
+        shc.set_fault(endpoint, "latency", seconds=5)  # no delay given
+
+
+@pytest.fixture
+def ssm_client(localstack):
+    return boto3.client(
+        "ssm",
+        endpoint_url=localstack.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="333333333333",
+        aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+
+
+@pytest.mark.parametrize(
+    ("mode", "code", "status"),
+    [("throttle", "ThrottlingException", 400), ("unavailable", "InternalServerError", 500)],
+)
+def test_ssm_fault_fails_the_forwarder_reads_then_recovers(
+    ssm_client, localstack, mode, code, status
+) -> None:
+    node = fleet.mixed_fleet(1, seed=77)[0]
+    (node_id,) = fleet.register_nodes(localstack.endpoint, [node], account_id="333333333333")
+    try:
+        state = fleet.set_ssm_fault(
+            localstack.endpoint, mode, seconds=2, operations=["DescribeInstancePatchStates"]
+        )
+        assert state["fault"]["operations"] == ["DescribeInstancePatchStates"]
+        with pytest.raises(ClientError) as caught:
+            ssm_client.describe_instance_patch_states(InstanceIds=[node_id])
+        assert error_code(caught.value) == code
+        assert status_code(caught.value) == status
+        # Only the named read fails.
+        listed = ssm_client.describe_instance_information(
+            Filters=[{"Key": "InstanceIds", "Values": [node_id]}]
+        )
+        assert [i["InstanceId"] for i in listed["InstanceInformationList"]] == [node_id]
+        assert fleet.ssm_fault_status(localstack.endpoint)["rejected"]["DescribeInstancePatchStates"] >= 1
+        time.sleep(2.1)
+        assert ssm_client.describe_instance_patch_states(InstanceIds=[node_id])["InstancePatchStates"] == []
+    finally:
+        fleet.clear_ssm_fault(localstack.endpoint)
+
+
+def test_ssm_fault_defaults_to_all_reads_and_is_validated(ssm_client, localstack) -> None:
+    try:
+        state = fleet.set_ssm_fault(localstack.endpoint, "throttle", seconds=30)
+        assert len(state["fault"]["operations"]) == 4
+        with pytest.raises(ClientError) as caught:
+            ssm_client.list_compliance_items(
+                ResourceIds=["i-0123456789abcdef0"], ResourceTypes=["ManagedInstance"]
+            )
+        assert error_code(caught.value) == "ThrottlingException"
+        ssm_client.describe_patch_baselines()  # not a forwarder read: unaffected
+    finally:
+        fleet.clear_ssm_fault(localstack.endpoint)
+    assert fleet.ssm_fault_status(localstack.endpoint)["fault"] is None
+    for body in ({"mode": "explode", "seconds": 2}, {"mode": "throttle", "seconds": 0}):
+        with pytest.raises(urllib.error.HTTPError):
+            fleet._call(localstack.endpoint, "POST", "/_psh/ssm/fault", body)
+    with pytest.raises(urllib.error.HTTPError):
+        fleet.set_ssm_fault(localstack.endpoint, "throttle", 5, operations=["SendCommand"])

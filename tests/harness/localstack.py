@@ -394,8 +394,8 @@ def localstack_process_env(port: int, lambda_python: Path) -> dict[str, str]:
             "SQS_ENDPOINT_STRATEGY": "off",
             "PROVIDER_OVERRIDE_SSM": "psh",
             # LocalStack's providers plus what its own drop: a function's KMSKeyArn, the Tags of a new alarm
-            # (without them Terraform re-plans updates right after apply). LocalStack logs a stale deprecation
-            # warning for PROVIDER_OVERRIDE_LAMBDA ("ignored"); the generic override mechanism still applies it.
+            # (without them Terraform re-plans updates right after apply). LocalStack logs a stale
+            # deprecation warning for PROVIDER_OVERRIDE_LAMBDA ("ignored"); the generic override applies it.
             "PROVIDER_OVERRIDE_LAMBDA": "psh",
             "PROVIDER_OVERRIDE_CLOUDWATCH": "psh",
             "LAMBDA_RUNTIME_EXECUTOR": "host",

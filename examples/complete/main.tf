@@ -51,7 +51,7 @@ module "patch_securityhub" {
   lambda_architecture     = "x86_64"
   lambda_tracing_mode     = "Active"
   log_level               = "INFO"
-  forwarder_timeout       = 60
+  forwarder_timeout       = var.forwarder_timeout
   forwarder_memory_size   = 512
   onprem_resource_type    = "Other"
   resolve_native_findings = true
@@ -59,10 +59,10 @@ module "patch_securityhub" {
   forwarder_batch_size              = 25
   forwarder_batching_window_seconds = 2
   forwarder_max_concurrency         = 4
-  max_receive_count                 = 4
+  max_receive_count                 = var.max_receive_count
   queue_message_retention_seconds   = 345600
   dlq_message_retention_seconds     = 1209600
-  redrive_schedule_expression       = "rate(5 minutes)"
+  redrive_schedule_expression       = var.redrive_schedule_expression
   redrive_max_move_per_run          = 500
 
   enable_securityhub              = true

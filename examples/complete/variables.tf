@@ -28,6 +28,24 @@ variable "patch_operation" {
   default     = "Install"
 }
 
+variable "forwarder_timeout" {
+  description = "Forwarder timeout in seconds; the main queue's visibility timeout is six times this."
+  type        = number
+  default     = 60
+}
+
+variable "max_receive_count" {
+  description = "Deliveries of a message before it moves to the DLQ (with the visibility timeout: the retry window)."
+  type        = number
+  default     = 4
+}
+
+variable "redrive_schedule_expression" {
+  description = "How often the redrive function checks Security Hub and moves the DLQ back."
+  type        = string
+  default     = "rate(5 minutes)"
+}
+
 variable "patch_output_bucket" {
   description = "Existing S3 bucket that receives the patch runs' command output."
   type        = string

@@ -7,6 +7,7 @@ The tests run in file order on one deployment and one growing fleet; each test r
 from __future__ import annotations
 
 import json
+import random
 import sys
 import uuid
 from datetime import UTC, datetime
@@ -26,8 +27,13 @@ NORMALIZED = {"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 40, "HIGH": 70, "CRITICAL"
 FLOW_TIMEOUT = 180
 
 
+# Every node the tests registered, by id: what the simulated fleet holds (its patches).
+REGISTERED: dict[str, dict[str, Any]] = {}
+
+
 def register(deployment: Any, count: int, seed: int, patch_group: str = "web") -> list[str]:
     nodes = fleet.mixed_fleet(count, seed=seed, patch_group=patch_group, patches_per_node=3)
+    REGISTERED.update({node["InstanceId"]: node for node in nodes})
     node_ids = fleet.register_nodes(
         deployment.endpoint, nodes, account_id=deployment.account, region=deployment.aws.region
     )
@@ -43,11 +49,10 @@ def ssm_truth(deployment: Any, node_ids: list[str]) -> dict[str, dict[str, Any]]
     ssm = deployment.aws.client("ssm")
     truth: dict[str, dict[str, Any]] = {}
     states = {}
+    paginator = ssm.get_paginator("describe_instance_patch_states")
     for start in range(0, len(node_ids), 50):
-        for state in ssm.describe_instance_patch_states(InstanceIds=node_ids[start : start + 50])[
-            "InstancePatchStates"
-        ]:
-            states[state["InstanceId"]] = state
+        for page in paginator.paginate(InstanceIds=node_ids[start : start + 50]):
+            states.update({state["InstanceId"]: state for state in page["InstancePatchStates"]})
     for node_id in node_ids:
         items = ssm.list_compliance_items(
             ResourceIds=[node_id],
@@ -136,6 +141,15 @@ def test_scan_gives_one_accurate_finding_per_non_compliant_node(deployment: Any)
 def test_second_scan_updates_findings_in_place(deployment: Any) -> None:
     before = {f["Resources"][0]["Id"]: f for f in deployment.findings(RecordState=[_eq("ACTIVE")])}
     assert before
+    # A new patch is released and is missing on every non-compliant node: the next scan changes their state.
+    released = []
+    for index, node_id in enumerate(sorted(before)):
+        node = REGISTERED[node_id]
+        patch = fleet.make_patch(random.Random(index), node["PlatformType"], 99, state="MISSING")
+        released.append({**node, "Patches": [*node["Patches"], patch]})
+    fleet.register_nodes(
+        deployment.endpoint, released, account_id=deployment.account, region=deployment.aws.region
+    )
     fleet.run_association_once(deployment.aws.client("ssm"), deployment.module["patch_association_id"])
     after = wait_findings(
         deployment,
@@ -152,6 +166,7 @@ def test_second_scan_updates_findings_in_place(deployment: Any) -> None:
     )
     for node_id, (finding,) in after.items():
         assert finding["Id"] == before[node_id]["Id"]
+        assert finding["PatchSummary"]["MissingCount"] == before[node_id]["PatchSummary"]["MissingCount"] + 1
         assert finding["CreatedAt"] == before[node_id]["CreatedAt"]
         assert finding["UpdatedAt"] > before[node_id]["UpdatedAt"]
     assert len(deployment.findings()) == len({f["Id"] for f in deployment.findings()}), "no duplicates"
@@ -215,7 +230,7 @@ def _event(deployment: Any, node_id: str, **overrides: Any) -> dict[str, Any]:
 def test_poison_messages_are_quarantined_while_good_ones_land(deployment: Any) -> None:
     sqs = deployment.aws.client("sqs")
     good = register(deployment, 6, seed=202)
-    fleet.scan_via_control(deployment.endpoint, good)  # state in SSM; this scan's own events also flow
+    fleet.send_patch_command(deployment.aws.client("ssm"), good)  # Patch Now: a Scan; its events flow too
     truth = ssm_truth(deployment, good)
     target = next(n for n, t in truth.items() if t["non_compliant"])
     poison = {
@@ -262,7 +277,7 @@ def test_security_hub_outage_goes_through_dlq_and_redrive_exactly_once(deploymen
     securityhub_control.set_fault(deployment.endpoint, "unavailable", seconds=3600)
     try:
         node_ids = register(deployment, 8, seed=303, patch_group="batch")
-        fleet.scan_via_control(deployment.endpoint, node_ids)
+        fleet.send_patch_command(deployment.aws.client("ssm"), node_ids)
         truth = ssm_truth(deployment, node_ids)
         non_compliant = {n for n, t in truth.items() if t["non_compliant"]}
         assert non_compliant

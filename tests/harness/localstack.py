@@ -33,12 +33,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
-HOME = BUILD / "localstack"
-VENV = HOME / "venv"
+VENV = BUILD / "localstack" / "venv"
+# One instance by default (build/localstack, settings in build/localstack.env). PSH_LOCALSTACK_INSTANCE=<name>
+# runs a separate one (build/localstack-<name>/, its settings in that folder), e.g. for a developer's scratch
+# work beside a running test suite; the venvs are shared.
+_INSTANCE = os.environ.get("PSH_LOCALSTACK_INSTANCE", "")
+HOME = BUILD / (f"localstack-{_INSTANCE}" if _INSTANCE else "localstack")
 LOG = HOME / "localstack.log"
 PID_FILE = HOME / "pid"
-ENV_FILE = BUILD / "localstack.env"
-LOCK_FILE = BUILD / ".localstack.lock"
+ENV_FILE = HOME / "localstack.env" if _INSTANCE else BUILD / "localstack.env"
+LOCK_FILE = BUILD / f".localstack{'-' + _INSTANCE if _INSTANCE else ''}.lock"
 REQUIREMENTS = ROOT / "tests" / "requirements" / "localstack.txt"
 REQUIREMENTS_IN = ROOT / "tests" / "requirements" / "localstack.in"
 EXTENSION = ROOT / "tests" / "localstack_ext"

@@ -199,8 +199,7 @@ def test_key_policy_principals_are_the_account_and_needed_services(
 def queue_policies(plan: Any, prefix: str = "") -> dict[str, list[Statement]]:
     policies = known_policies(plan)
     return {
-        name: policies[f"{prefix}aws_sqs_queue.{name}[0].policy"]
-        for name in ("main", "dlq", "quarantine")
+        name: policies[f"{prefix}aws_sqs_queue.{name}[0].policy"] for name in ("main", "dlq", "quarantine")
     }
 
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TERRAFORM_IGNORE
+from plan_support import REPO, TERRAFORM_IGNORE
 
 sys.path.insert(0, str(REPO / "tests" / "harness"))
 import lint_terraform

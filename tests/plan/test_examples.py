@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PlanRunner
 from inventory import check_inventory, type_counts
+from plan_support import PlanRunner
 
 
 @pytest.mark.parametrize("example", ["basic", "complete"])

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MOTO_ACCOUNT_ID, REGION, REPO, PlanRunner
+from plan_support import MOTO_ACCOUNT_ID, REGION, REPO, PlanRunner
 from policies import Statement, deferred_policy_document_actions, is_wildcard_action, known_policies
 
 MODULE = "modules/patch-securityhub"

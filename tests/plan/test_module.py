@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PlanRunner
 from inventory import check_inventory, type_counts
+from plan_support import PlanRunner
 
 MODULE = "modules/patch-securityhub"
 PACKAGES: dict[str, object] = {

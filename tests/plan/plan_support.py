@@ -1,0 +1,153 @@
+"""Fixtures for offline `terraform plan` tests.
+
+Terraform runs against moto's ThreadedMotoServer (only STS is needed at plan time) on a scratch copy of
+modules/ and examples/, so that plans never touch the work tree's .terraform dirs or state and the examples'
+default zip paths (../../build/dist/*.zip) resolve to placeholder packages made here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import tftest
+from moto.server import ThreadedMotoServer
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TERRAFORM_IGNORE = shutil.ignore_patterns(
+    ".terraform", ".terraform.lock.hcl", "terraform.tfstate*", "terraform.tfstate.d", "*.tfplan"
+)
+# A moto account that is not LocalStack's, so that tests catch anything that assumes 000000000000.
+MOTO_ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def terraform_cli_config() -> Path:
+    """The project's Terraform CLI config (provider mirror + plugin cache), created if missing."""
+    out = subprocess.run(
+        [sys.executable, str(REPO / "tests/harness/terraform_cli_config.py"), str(REPO / "build")],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return Path(out.strip())
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def terraform_env(moto_endpoint: str) -> dict[str, str]:
+    """Environment for Terraform: standard AWS SDK variables only, as a LocalStack run would use."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
+    env.update(
+        {
+            "AWS_ENDPOINT_URL": moto_endpoint,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_REGION": REGION,
+            "AWS_MAX_ATTEMPTS": "2",
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "TF_VAR_aws_max_retries": "2",
+            "TF_CLI_CONFIG_FILE": str(terraform_cli_config()),
+            "TF_IN_AUTOMATION": "1",
+            "CHECKPOINT_DISABLE": "1",
+        }
+    )
+    return env
+
+
+def write_placeholder_zip(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("patch_securityhub/__init__.py", "# placeholder package for plan tests\n")
+
+
+@pytest.fixture(scope="session")
+def scratch_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("terraform")
+    for part in ("modules", "examples"):
+        shutil.copytree(REPO / part, root / part, ignore=TERRAFORM_IGNORE)
+    shutil.copytree(FIXTURES, root / "fixtures")
+    for name in ("forwarder", "redrive"):
+        write_placeholder_zip(root / "build" / "dist" / f"{name}.zip")
+    return root
+
+
+class PlanRunner:
+    """Plans Terraform dirs of the scratch tree; `terraform init` runs once per dir per session."""
+
+    def __init__(self, root: Path, env: dict[str, str]) -> None:
+        self.root = root
+        self._env = env
+        self._dirs: dict[str, tftest.TerraformTest] = {}
+        self._plans: dict[str, tftest.TerraformPlanOutput] = {}
+
+    def terraform(self, tfdir: str) -> tftest.TerraformTest:
+        if tfdir not in self._dirs:
+            tf = tftest.TerraformTest(str(self.root / tfdir))
+            tf.env = dict(self._env)  # replace, not merge: no stray AWS_PROFILE or TF_LOG from the caller
+            tf.setup(cleanup_on_exit=False)
+            self._dirs[tfdir] = tf
+        return self._dirs[tfdir]
+
+    def plan(
+        self,
+        tfdir: str,
+        var_files: tuple[str, ...] = (),
+        tf_vars: dict[str, object] | None = None,
+        workspace: str = "default",
+    ) -> tftest.TerraformPlanOutput:
+        """Plan once per distinct set of inputs per session (plans of unchanged inputs are identical)."""
+        key = json.dumps([tfdir, list(var_files), tf_vars, workspace], sort_keys=True)
+        if key not in self._plans:
+            tf = self.terraform(tfdir)
+            tf.workspace(name=workspace)
+            files = [str(self.root / f) for f in var_files]
+            self._plans[key] = tf.plan(output=True, tf_var_file=files or None, tf_vars=tf_vars)
+        return self._plans[key]
+
+    def plan_error(
+        self,
+        tfdir: str,
+        var_files: tuple[str, ...] = (),
+        tf_vars: dict[str, object] | None = None,
+        workspace: str = "default",
+    ) -> str:
+        """Run a plan that must fail; return its diagnostics as one whitespace-normalised line."""
+        with pytest.raises(tftest.TerraformTestError) as failure:
+            self.plan(tfdir, var_files, tf_vars, workspace)
+        return normalise_diagnostics(" ".join(str(arg) for arg in failure.value.args))
+
+
+def normalise_diagnostics(text: str) -> str:
+    return " ".join(text.replace("│", " ").replace("╷", " ").replace("╵", " ").split())
+
+
+@pytest.fixture(scope="session")
+def plans(scratch_tree: Path, terraform_env: dict[str, str]) -> PlanRunner:
+    return PlanRunner(scratch_tree, terraform_env)

@@ -102,10 +102,12 @@ def fleet_throughput(
     nodes: int,
     batch: int,
     workers: int,
+    budget_s: float,
     log: Callable[[str], None],
 ) -> dict[str, Any]:
     """Forward a whole fleet with pipeline.process in `workers` concurrent batches (like concurrent Lambdas),
-    with the Security Hub emulator limiting BatchImportFindings to 10 TPS, burst 30."""
+    with the Security Hub emulator limiting BatchImportFindings to 10 TPS, burst 30. No batch starts after
+    `budget_s` seconds: the fleet figures are then null and the partial run's rate is kept."""
     account, env = own_account_env(base_env)
     aws = Aws(env)
     region = aws.region
@@ -150,13 +152,31 @@ def fleet_throughput(
     shc.set_rate_limit(endpoint, enabled=True, rate=10, burst=30, operations=["BatchImportFindings"])
     try:
         forward_started = time.monotonic()
+        deadline = forward_started + budget_s
+        batches = iter([ids[i : i + batch] for i in range(0, nodes, batch)])
+        results: list[ProcessReport] = []
+
+        def worker() -> None:
+            # Like Lambda pollers: each takes the next batch; none starts one after the time budget is spent.
+            while time.monotonic() < deadline:
+                with lock:
+                    chunk = next(batches, None)
+                if chunk is None:
+                    return
+                report = forward(chunk)
+                with lock:
+                    results.append(report)
+
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(forward, [ids[i : i + batch] for i in range(0, nodes, batch)]))
+            for future in [pool.submit(worker) for _ in range(workers)]:
+                future.result()
         seconds = time.monotonic() - forward_started
     finally:
         shc.set_rate_limit(endpoint, enabled=False)
     after = shc.status(endpoint)
-    present = count_own_findings(aws.client("securityhub"), account, region, set(ids))
+    attempted = [node_id for report in results for node_id in report.outcomes]
+    present = count_own_findings(aws.client("securityhub"), account, region, set(attempted))
+    finished = len(attempted) == nodes
     import_calls = sum(report.import_calls for report in results)
     failures = [o for report in results for o in report.outcomes.values() if o.status != IMPORTED]
     rejected = after["rejected"].get("BatchImportFindings", 0) - before["rejected"].get(
@@ -165,8 +185,12 @@ def fleet_throughput(
     aws.client("securityhub").disable_security_hub()
     return {
         "fleet_10000_nodes": nodes,
-        "fleet_10000_seconds": round(seconds, 1),
-        "fleet_10000_lost": nodes - present,
+        "fleet_nodes_forwarded": len(attempted),
+        "fleet_forward_seconds": round(seconds, 1),
+        # Only a whole fleet gives the figures the issue asks for; a partial run keeps its rate figures.
+        "fleet_10000_seconds": round(seconds, 1) if finished else None,
+        "fleet_10000_lost": nodes - present if finished else None,
+        "fleet_lost_of_forwarded": len(attempted) - present,
         "fleet_10000_transient_nodes": sum(report.count(TRANSIENT) for report in results),
         "fleet_10000_permanent_nodes": sum(report.count(PERMANENT) for report in results),
         "fleet_10000_first_failure": f"{failures[0].status}: {failures[0].reason}" if failures else None,

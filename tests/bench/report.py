@@ -48,7 +48,10 @@ ROWS: list[tuple[str, list[Row]]] = [
     (
         "3. throughput ceiling (LocalStack, BatchImportFindings limited to 10 TPS burst 30)",
         [
-            Row("fleet_10000_nodes", "nodes forwarded"),
+            Row("fleet_10000_nodes", "fleet size"),
+            Row("fleet_nodes_forwarded", "nodes forwarded within the time budget"),
+            Row("fleet_forward_seconds", "forwarding time", "s"),
+            Row("fleet_lost_of_forwarded", "findings lost of the forwarded nodes"),
             Row("fleet_10000_seconds", "time to forward the fleet", "s", "<= 11 s (1 000/s - 10 %)"),
             Row("throughput_findings_per_s", "findings per second", "/s", ">= 900"),
             Row("throughput_vs_ceiling_pct", "of the 1 000 findings/s ceiling", "%"),

@@ -56,14 +56,25 @@ def delete_node(endpoint: str, instance_id: str) -> None:
 
 
 def scan_via_control(
-    endpoint: str, instance_ids: list[str], operation: str = "Scan", reboot_option: str = "RebootIfNeeded"
+    endpoint: str,
+    instance_ids: list[str],
+    operation: str = "Scan",
+    reboot_option: str = "RebootIfNeeded",
+    *,
+    account_id: str | None = None,
+    region: str | None = None,
 ) -> dict[str, Any]:
-    return _call(
-        endpoint,
-        "POST",
-        "/_psh/ssm/scan",
-        {"instance_ids": instance_ids, "operation": operation, "reboot_option": reboot_option},
-    )
+    """Scan (or install on) the nodes of `account_id`/`region` (default 000000000000 / us-east-1)."""
+    body: dict[str, Any] = {
+        "instance_ids": instance_ids,
+        "operation": operation,
+        "reboot_option": reboot_option,
+    }
+    if account_id:
+        body["account_id"] = account_id
+    if region:
+        body["region"] = region
+    return _call(endpoint, "POST", "/_psh/ssm/scan", body)
 
 
 def make_patch(rng: random.Random, platform: str, index: int, state: str | None = None) -> dict[str, Any]:

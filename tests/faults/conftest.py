@@ -1,0 +1,69 @@
+"""The fault matrix's one deployment of examples/complete (account 222222222222, stage "faults") and its
+results table, printed at the end of the session and written to build/faults.json.
+
+The forwarder timeout is 5 s (queue visibility 30 s, two receives before the DLQ, redrive every minute): the
+shortest retry window the module allows for a batch of 25 nodes with room to spare, so that every fault
+recovers within the suite's time budget. Everything else is examples/complete as users apply it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import fleet
+import matrix
+import securityhub_control
+from deployments import Deployment, build_package, deploy
+
+FAULTS_ACCOUNT = "222222222222"
+FAULTS_TF_VARS = {"forwarder_timeout": 5}
+
+ROWS: list[matrix.Row] = []
+
+
+@pytest.fixture(scope="session")
+def package() -> Path:
+    return build_package()
+
+
+@pytest.fixture(scope="session")
+def deployment(localstack: Any, package: Path) -> Iterator[Deployment]:
+    deployed = deploy(localstack.env, FAULTS_ACCOUNT, "faults", **FAULTS_TF_VARS)
+    yield deployed
+    clear_faults(localstack.endpoint)
+    deployed.stage.destroy()
+
+
+def clear_faults(endpoint: str) -> None:
+    securityhub_control.clear_fault(endpoint)
+    securityhub_control.fail_findings(endpoint, "-", 0)
+    fleet.clear_ssm_fault(endpoint)
+
+
+@pytest.fixture
+def record() -> Any:
+    """record(row): adds a measured row to the session's table."""
+    return ROWS.append
+
+
+@pytest.fixture(autouse=True)
+def no_fault_left_behind(localstack: Any) -> Iterator[None]:
+    yield
+    clear_faults(localstack.endpoint)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not ROWS:
+        return
+    matrix.write_results(ROWS)
+    terminalreporter.section("fault matrix")
+    terminalreporter.write_line(matrix.table(ROWS))
+    terminalreporter.write_line(f"written to {matrix.RESULTS_FILE}")

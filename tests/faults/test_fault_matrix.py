@@ -1,0 +1,271 @@
+"""Fault matrix on LocalStack through the real pipeline: SSM scan -> EventBridge -> SQS -> packaged forwarder
+Lambda (host executor) -> Security Hub emulator, with the DLQ and the scheduled redrive of examples/complete.
+
+Each test registers its own nodes, injects one fault, scans, and measures the end state (see matrix.py): every
+non-compliant node has exactly one ACTIVE finding with SSM's latest OperationEndTime, main queue and DLQ are
+empty, and the quarantine holds only the poison message the test sent. Rows go to the table and to
+build/faults.json.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import fleet
+import scenario
+import securityhub_control as shc
+from deployments import Deployment
+from matrix import (
+    POISON_BODY,
+    Fleet,
+    drain_quarantine,
+    row,
+    send_bodies,
+    wait_converged,
+)
+
+REDRIVE_WAIT = 150.0  # the redrive runs every minute; LocalStack's scheduler may start a tick late
+
+
+def _finish(
+    deployment: Deployment,
+    record: Callable,
+    fault: str,
+    fleet_: Fleet,
+    *,
+    sent: int,
+    recover_from: float,
+    poison: int = 1,
+    timeout: float = 240.0,
+) -> None:
+    truth = fleet_.truth()
+    state, converged = wait_converged(deployment, truth, poison=poison, timeout=timeout)
+    recovered = time.monotonic() - recover_from
+    reasons = drain_quarantine(deployment)
+    record(row(fault, sent, state, recovered))
+    assert converged, f"{fault}: did not converge: {state}, quarantine reasons {reasons}"
+    assert state.expected > 0, "the fleet must have non-compliant nodes"
+    # Only the poison is quarantined; a batch that fails after quarantining it is redelivered, so the poison
+    # may be kept more than once (at-least-once delivery), never anything else.
+    assert set(reasons) == ({"not_json"} if poison else set()), reasons
+
+
+def _poison(deployment: Deployment) -> int:
+    return send_bodies(deployment, [POISON_BODY])
+
+
+def test_same_event_delivered_three_times(deployment: Deployment, record: Callable) -> None:
+    nodes = Fleet.register(deployment, 8, seed=11)
+    t0 = time.monotonic()
+    sent = _poison(deployment) + nodes.scan()
+    truth = nodes.truth()
+    # The scan's own events plus two more copies of each: the same fact arrives three times, concurrently.
+    sent += send_bodies(deployment, [nodes.event_body(n, truth[n]) for n in nodes.node_ids] * 2)
+    _finish(deployment, record, "same event delivered 3x", nodes, sent=sent, recover_from=t0)
+
+
+def test_an_old_scans_event_after_a_newer_one_keeps_the_newer_data(
+    deployment: Deployment, record: Callable
+) -> None:
+    nodes = Fleet.register(deployment, 8, seed=12)
+    nodes.scan()
+    first = nodes.truth()
+    assert wait_converged(deployment, first, poison=0)[1], "first scan must land"
+    non_compliant = [n for n, t in first.items() if t["non_compliant"]]
+    nodes.release_missing_patch(nodes.node_ids, index=90)
+    nodes.scan()
+    second = nodes.truth()
+    assert all(second[n]["end"] > first[n]["end"] for n in nodes.node_ids)
+    assert wait_converged(deployment, second, poison=0)[1], "second scan must land"
+    t0 = time.monotonic()
+    sent = _poison(deployment) + send_bodies(
+        deployment, [nodes.event_body(n, first[n]) for n in nodes.node_ids]
+    )
+    _finish(deployment, record, "old scan's event after a newer one", nodes, sent=sent, recover_from=t0)
+    for finding in deployment.findings():
+        if finding["Resources"][0]["Id"] in non_compliant:
+            assert finding["PatchSummary"]["MissingCount"] >= 1
+
+
+def test_throttled_batch_import(deployment: Deployment, record: Callable) -> None:
+    nodes = Fleet.register(deployment, 8, seed=13)
+    rejected = shc.rejected_count(deployment.endpoint, "BatchImportFindings")
+    t0 = time.monotonic()
+    shc.set_fault(deployment.endpoint, "throttle", seconds=4, operations=["BatchImportFindings"])
+    sent = _poison(deployment) + nodes.scan()
+    _finish(deployment, record, "BatchImportFindings throttled 4 s", nodes, sent=sent, recover_from=t0 + 4)
+    assert shc.rejected_count(deployment.endpoint, "BatchImportFindings") > rejected, (
+        "the fault was never hit"
+    )
+
+
+def test_partial_failed_findings_in_a_batch(deployment: Deployment, record: Callable) -> None:
+    nodes = Fleet.register(deployment, 10, seed=14)
+    account, region = deployment.account, deployment.aws.region
+    failed_before = shc.status(deployment.endpoint)["findings_failed"]
+    t0 = time.monotonic()
+    # The next 3 findings of this account fail inside their batch; the rest of the batch lands.
+    shc.fail_findings(deployment.endpoint, f"arn:aws:securityhub:{region}:{account}:patch-securityhub/", 3)
+    sent = _poison(deployment) + nodes.scan()
+    _finish(deployment, record, "3 FailedFindings (InternalFailure)", nodes, sent=sent, recover_from=t0)
+    assert shc.status(deployment.endpoint)["findings_failed"] - failed_before == 3
+
+
+def _ssm_fault(
+    deployment: Deployment, record: Callable, mode: str, operations: list[str] | None, seed: int
+) -> None:
+    nodes = Fleet.register(deployment, 8, seed=seed)
+    before = sum(fleet.ssm_fault_status(deployment.endpoint)["rejected"].values())
+    t0 = time.monotonic()
+    fleet.set_ssm_fault(deployment.endpoint, mode, seconds=4, operations=operations)
+    sent = _poison(deployment) + nodes.scan()
+    time.sleep(max(0.0, t0 + 4.2 - time.monotonic()))  # the harness reads SSM too: after the fault
+    label = "throttled (400)" if mode == "throttle" else "5xx (500)"
+    _finish(deployment, record, f"SSM reads {label} 4 s", nodes, sent=sent, recover_from=t0 + 4)
+    after = sum(fleet.ssm_fault_status(deployment.endpoint)["rejected"].values())
+    assert after > before, "the fault was never hit"
+
+
+def test_ssm_reads_throttled(deployment: Deployment, record: Callable) -> None:
+    _ssm_fault(deployment, record, "throttle", None, seed=15)
+
+
+def test_ssm_reads_fail_with_5xx(deployment: Deployment, record: Callable) -> None:
+    _ssm_fault(
+        deployment, record, "unavailable", ["DescribeInstancePatchStates", "DescribeInstancePatches"], 16
+    )
+
+
+def test_forwarder_times_out_mid_batch(deployment: Deployment, record: Callable) -> None:
+    """BatchImportFindings answers after 8 s, past the 5 s function timeout: the host executor kills the
+    runtime mid-batch, the batch comes back after the visibility timeout, and the late import must not
+    duplicate."""
+    nodes = Fleet.register(deployment, 8, seed=17)
+    logs = deployment.aws.client("logs")
+    group = f"/aws/lambda/{deployment.module['forwarder_function_name']}"
+    started = datetime.now(UTC)
+    t0 = time.monotonic()
+    shc.set_fault(
+        deployment.endpoint, "latency", seconds=3, operations=["BatchImportFindings"], delay_seconds=8
+    )
+    sent = _poison(deployment) + nodes.scan()
+    _finish(deployment, record, "forwarder timed out mid-batch", nodes, sent=sent, recover_from=t0 + 3)
+    events = logs.filter_log_events(logGroupName=group, startTime=int(started.timestamp() * 1000))["events"]
+    assert any("timed out" in event["message"] for event in events), "the forwarder never timed out"
+
+
+def test_security_hub_down_past_the_retry_window_and_again_during_redrive(
+    deployment: Deployment, record: Callable
+) -> None:
+    sqs = deployment.aws.client("sqs")
+    nodes = Fleet.register(deployment, 8, seed=18)
+    shc.set_fault(deployment.endpoint, "unavailable", seconds=3600)
+    sent = _poison(deployment) + nodes.scan()
+    # Two failed receives (visibility 30 s each): every event is in the DLQ; the redrive's probe sees the
+    # outage and moves nothing.
+    scenario.wait_until(
+        lambda: scenario.queue_depths(sqs, deployment.queues),
+        lambda d: d["main"] == 0 and d["dlq"] > 0,
+        timeout=180,
+        interval=2,
+        what="events to reach the DLQ",
+    )
+    # Down again while the DLQ drains: the health probe (DescribeHub) passes, so the scheduled redrive moves
+    # the messages back, but reads and imports still fail.
+    rejected = shc.rejected_count(deployment.endpoint, "GetFindings")
+    shc.set_fault(
+        deployment.endpoint, "unavailable", seconds=3600, operations=["GetFindings", "BatchImportFindings"]
+    )
+    scenario.wait_until(
+        lambda: scenario.queue_depths(sqs, deployment.queues)["dlq"],
+        lambda depth: depth == 0,
+        timeout=REDRIVE_WAIT,
+        interval=1,
+        what="the scheduled redrive to drain the DLQ",
+    )
+    scenario.wait_until(
+        lambda: shc.rejected_count(deployment.endpoint, "GetFindings"),
+        lambda count: count > rejected,
+        timeout=60,
+        interval=0.5,
+        what="the forwarder to hit the second outage",
+    )
+    shc.clear_fault(deployment.endpoint)
+    cleared = time.monotonic()
+    _finish(
+        deployment,
+        record,
+        "Security Hub down > retry window, again in redrive",
+        nodes,
+        sent=sent,
+        recover_from=cleared,
+        timeout=300,
+    )
+
+
+def _runtime_processes(function_name: str) -> int:
+    """Host-executor runtimes of the function alive now (each serves one invocation at a time)."""
+    wanted = f"AWS_LAMBDA_FUNCTION_NAME={function_name}".encode()
+    count = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            continue
+        if wanted in environ.split(b"\0"):
+            count += 1
+    return count
+
+
+def test_burst_of_10000_events(deployment: Deployment, record: Callable) -> None:
+    nodes = Fleet.register(deployment, 200, seed=19)
+    function = deployment.module["forwarder_function_name"]
+    mapping = deployment.aws.client("lambda").list_event_source_mappings(FunctionName=function)
+    (esm,) = mapping["EventSourceMappings"]
+    cap = esm["ScalingConfig"]["MaximumConcurrency"]
+    t0 = time.monotonic()
+    sent = nodes.scan()  # the scan's own events race with the burst
+    truth = nodes.truth()
+    bodies = [
+        nodes.event_body(nodes.node_ids[i % 200], truth[nodes.node_ids[i % 200]]) for i in range(10_000)
+    ]
+
+    peak = {"runtimes": 0}
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak["runtimes"] = max(peak["runtimes"], _runtime_processes(function))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            accepted = sum(
+                pool.map(lambda i: send_bodies(deployment, bodies[i : i + 500]), range(0, 10_000, 500))
+            )
+        assert accepted == 10_000
+        sent += accepted
+        _finish(
+            deployment,
+            record,
+            "10 000 events burst (200 nodes)",
+            nodes,
+            sent=sent,
+            recover_from=t0,
+            poison=0,
+            timeout=300,
+        )
+    finally:
+        stop.set()
+        sampler.join()
+    assert 1 <= peak["runtimes"] <= cap, f"forwarder runtimes peaked at {peak['runtimes']}, cap {cap}"

@@ -61,7 +61,7 @@ ROWS: list[tuple[str, list[Row]]] = [
             Row("fleet_10000_first_failure", "first failure"),
             Row("fleet_10000_import_calls", "BatchImportFindings calls"),
             Row("fleet_10000_throttled_calls", "throttled (429) answers"),
-            Row("fleet_10000_workers", "concurrent batches of 1 000 (like Lambdas)"),
+            Row("fleet_10000_workers", "concurrent batches of 500 nodes (like Lambdas)"),
             Row("fleet_10000_ssm_call_seconds", "time in SSM calls (sum over workers)", "s"),
             Row("fleet_10000_get_findings_call_seconds", "time in GetFindings (sum over workers)", "s"),
             Row("fleet_10000_import_call_seconds", "time in BatchImportFindings (sum, incl. backoff)", "s"),

@@ -307,7 +307,7 @@ class SsmReader:
                 {"Key": "ComplianceType", "Values": ["Patch"], "Type": "EQUAL"},
                 {"Key": "Status", "Values": ["NON_COMPLIANT"], "Type": "EQUAL"},
             ],
-            MaxResults=100,
+            MaxResults=50,  # the API's maximum (botocore checks only minimums)
         ):
             compliance.extend(parse_compliance_items(page))
         patches: list[PatchItem] = []

@@ -207,7 +207,7 @@ class Flow:
                     {"Key": "ComplianceType", "Values": ["Patch"], "Type": "EQUAL"},
                     {"Key": "Status", "Values": ["NON_COMPLIANT"], "Type": "EQUAL"},
                 ],
-                "MaxResults": 100,
+                "MaxResults": 50,
             },
         )
         self.ssm.add_response(

@@ -781,10 +781,18 @@ class PshSsmProvider(SsmProvider):
     @faultable("ListComplianceItems")
     def list_compliance_items(self, context: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         store = _store(context)
+        if request.get("MaxResults", 10) > 50:
+            raise CommonServiceException(
+                "ValidationException",
+                "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: "
+                "Member must have value less than or equal to 50",
+            )
         ids = set(request.get("ResourceIds") or [])
         types = set(request.get("ResourceTypes") or ["ManagedInstance"])
+        # Select before sorting: per-node queries on a fleet of thousands stay cheap.
+        records = [(key, record) for key, record in store.compliance.items() if not ids or key[1] in ids]
         found = []
-        for (resource_type, resource_id, compliance_type), record in sorted(store.compliance.items()):
+        for (resource_type, resource_id, compliance_type), record in sorted(records):
             if (ids and resource_id not in ids) or resource_type not in types:
                 continue
             for item in record["Items"]:

@@ -19,6 +19,7 @@ import json
 import random
 import sys
 import time
+import urllib.error
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -58,6 +59,16 @@ class Fleet:
     @classmethod
     def register(cls, deployment: Deployment, count: int, seed: int) -> Fleet:
         specs = fleet.mixed_fleet(count, seed=seed, patch_group="web", patches_per_node=3)
+        # Node ids follow the seed: a LocalStack reused from an earlier session still holds these nodes and
+        # their compliance, and a rescan that changes nothing emits no event. Start from fresh nodes.
+        for spec in specs:
+            try:
+                fleet.delete_node_of(
+                    deployment.endpoint, spec["InstanceId"], deployment.account, deployment.aws.region
+                )
+            except urllib.error.HTTPError as error:
+                if error.code != 404:
+                    raise
         ids = fleet.register_nodes(
             deployment.endpoint, specs, account_id=deployment.account, region=deployment.aws.region
         )

@@ -55,6 +55,11 @@ def delete_node(endpoint: str, instance_id: str) -> None:
     _call(endpoint, "DELETE", f"/_psh/ssm/nodes/{instance_id}")
 
 
+def delete_node_of(endpoint: str, instance_id: str, account_id: str, region: str) -> None:
+    """Forget a node of `account_id`/`region` (HTTPError 404 when it does not exist)."""
+    _call(endpoint, "DELETE", f"/_psh/ssm/nodes/{instance_id}?account_id={account_id}&region={region}")
+
+
 def scan_via_control(
     endpoint: str,
     instance_ids: list[str],

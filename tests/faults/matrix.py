@@ -124,7 +124,7 @@ class Fleet:
                     {"Key": "ComplianceType", "Values": ["Patch"], "Type": "EQUAL"},
                     {"Key": "Status", "Values": ["NON_COMPLIANT"], "Type": "EQUAL"},
                 ],
-                MaxResults=100,
+                MaxResults=50,
             )["ComplianceItems"]
             state = states[node_id]
             truth[node_id] = {

@@ -210,17 +210,7 @@ def fleet_throughput(
 
 
 def bench_stage(env: dict[str, str]) -> Stage:
-    return Stage(
-        "complete",
-        "bench",
-        env,
-        tf_vars={
-            "name_prefix": "psh-bench",
-            "forwarder_zip_path": str(scenario.DIST / "forwarder.zip"),
-            "redrive_zip_path": str(scenario.DIST / "redrive.zip"),
-            "patch_operation": "Scan",
-        },
-    )
+    return scenario.complete_stage(env, "bench")
 
 
 def terraform_and_e2e(

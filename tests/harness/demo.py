@@ -40,17 +40,7 @@ def demo_env(localstack_env: dict[str, str]) -> dict[str, str]:
 
 
 def demo_stage(env: dict[str, str]) -> Stage:
-    return Stage(
-        "complete",
-        "demo",
-        env,
-        tf_vars={
-            "name_prefix": "psh-demo",
-            "forwarder_zip_path": str(scenario.DIST / "forwarder.zip"),
-            "redrive_zip_path": str(scenario.DIST / "redrive.zip"),
-            "patch_operation": "Scan",
-        },
-    )
+    return scenario.complete_stage(env, "demo")
 
 
 def _parse_time(value: str) -> datetime:

@@ -52,19 +52,7 @@ class Deployment:
 
 def complete_stage(env: dict[str, str], name: str, **tf_vars: Any) -> Stage:
     """examples/complete with the packaged zips and FAST_RETRY; `tf_vars` override any of them."""
-    return Stage(
-        "complete",
-        name,
-        env,
-        tf_vars={
-            "name_prefix": f"psh-{name}",
-            "forwarder_zip_path": str(scenario.DIST / "forwarder.zip"),
-            "redrive_zip_path": str(scenario.DIST / "redrive.zip"),
-            "patch_operation": "Scan",
-            **FAST_RETRY,
-            **tf_vars,
-        },
-    )
+    return scenario.complete_stage(env, name, **{**FAST_RETRY, **tf_vars})
 
 
 def build_package() -> Path:

@@ -104,6 +104,22 @@ class Stage:
         return [line for line in out.splitlines() if line.strip()]
 
 
+def complete_stage(env: dict[str, str], name: str, **tf_vars: Any) -> Stage:
+    """examples/complete with the packaged zips, scanning (not installing); `tf_vars` add or override."""
+    return Stage(
+        "complete",
+        name,
+        env,
+        tf_vars={
+            "name_prefix": f"psh-{name}",
+            "forwarder_zip_path": str(DIST / "forwarder.zip"),
+            "redrive_zip_path": str(DIST / "redrive.zip"),
+            "patch_operation": "Scan",
+            **tf_vars,
+        },
+    )
+
+
 class Aws:
     """boto3 clients against LocalStack; only the standard AWS_* settings in `env` say where it is."""
 

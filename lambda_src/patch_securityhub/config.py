@@ -22,6 +22,7 @@ class ConfigError(ValueError):
 class ForwarderConfig:
     region: str
     quarantine_queue_url: str
+    source_queue_url: str | None = None  # the event queue: a quarantined message is deleted from it at once
     onprem_resource_type: str = "AwsEc2Instance"
     resolve_native_findings: bool = False
     log_level: str = "INFO"
@@ -82,6 +83,11 @@ def load_forwarder_config(env: Mapping[str, str] | None = None) -> ForwarderConf
     return ForwarderConfig(
         region=_region(env),
         quarantine_queue_url=_matching(env, "PSH_QUARANTINE_QUEUE_URL", _QUEUE_URL, "an SQS queue URL"),
+        source_queue_url=(
+            _matching(env, "PSH_SOURCE_QUEUE_URL", _QUEUE_URL, "an SQS queue URL")
+            if env.get("PSH_SOURCE_QUEUE_URL", "").strip()
+            else None
+        ),
         onprem_resource_type=_choice(
             env, "PSH_ONPREM_RESOURCE_TYPE", ONPREM_RESOURCE_TYPES, "AwsEc2Instance"
         ),

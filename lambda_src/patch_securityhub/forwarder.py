@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .aws import clients
 from .config import ForwarderConfig, account_from_context, load_forwarder_config
 from .events import EventRejectedError, parse_event
 from .logs import JsonLogger
@@ -40,18 +41,14 @@ _RUNTIME: Runtime | None = None
 
 
 def create_runtime() -> Runtime:
-    """Validated config + SDK clients (standard endpoint resolution: AWS_ENDPOINT_URL etc. apply)."""
-    import boto3  # noqa: PLC0415 - loaded on first use, not at import
-    from botocore.config import Config  # noqa: PLC0415 - loaded on first use, not at import
-
+    """Validated config + SDK clients (one attempt per call: Backoff retries)."""
     config = load_forwarder_config()
-    sdk_config = Config(connect_timeout=5, read_timeout=30, user_agent_extra="patch-securityhub")
-    session = boto3.session.Session(region_name=config.region)
+    ssm, securityhub, sqs = clients(config.region, "ssm", "securityhub", "sqs", attempts=1)
     return Runtime(
         config=config,
-        ssm=session.client("ssm", config=sdk_config),
-        securityhub=session.client("securityhub", config=sdk_config),
-        sqs=session.client("sqs", config=sdk_config),
+        ssm=ssm,
+        securityhub=securityhub,
+        sqs=sqs,
         logger=JsonLogger("forwarder", config.log_level),
     )
 
@@ -114,7 +111,24 @@ def quarantine(runtime: Runtime, backoff: Backoff, record: dict[str, Any], reaso
     runtime.logger.warning(
         "message_quarantined", message_id=record.get("messageId"), reason=reason, detail=detail
     )
+    acknowledge(runtime, record)
     return True
+
+
+def acknowledge(runtime: Runtime, record: dict[str, Any]) -> None:
+    """Delete a quarantined message from the event queue now, not when the batch ends: a batch that later
+    fails or times out is redelivered whole, and the message would be quarantined once per delivery."""
+    receipt = record.get("receiptHandle")
+    if not runtime.config.source_queue_url or not isinstance(receipt, str):
+        return
+    try:
+        runtime.sqs.delete_message(QueueUrl=runtime.config.source_queue_url, ReceiptHandle=receipt)
+    except Exception as exc:  # kept in quarantine already; at worst it is quarantined again on redelivery
+        runtime.logger.warning(
+            "quarantined_message_not_deleted",
+            message_id=record.get("messageId"),
+            error=error_code(exc) or type(exc).__name__,
+        )
 
 
 def handle(event: Any, context: Any, runtime: Runtime) -> dict[str, Any]:

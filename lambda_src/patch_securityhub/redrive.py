@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .aws import clients
 from .config import RedriveConfig, load_redrive_config
 from .logs import JsonLogger
 from .retry import error_code
@@ -27,17 +28,12 @@ _RUNTIME: RedriveRuntime | None = None
 
 
 def create_runtime() -> RedriveRuntime:
-    import boto3  # noqa: PLC0415 - loaded on first use, not at import
-    from botocore.config import Config  # noqa: PLC0415 - loaded on first use, not at import
-
+    """Validated config + SDK clients. The redrive has no Backoff of its own: the SDK retries (3 attempts) and
+    a run that still fails is redone by the next scheduled one."""
     config = load_redrive_config()
-    sdk_config = Config(connect_timeout=5, read_timeout=30, user_agent_extra="patch-securityhub")
-    session = boto3.session.Session(region_name=config.region)
+    sqs, securityhub = clients(config.region, "sqs", "securityhub", attempts=3)
     return RedriveRuntime(
-        config=config,
-        sqs=session.client("sqs", config=sdk_config),
-        securityhub=session.client("securityhub", config=sdk_config),
-        logger=JsonLogger("redrive", config.log_level),
+        config=config, sqs=sqs, securityhub=securityhub, logger=JsonLogger("redrive", config.log_level)
     )
 
 

@@ -72,18 +72,33 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, (TimeoutError, OSError))
 
 
+# Of the time an invocation has, this share (at most MAX_RESERVE_SECONDS) is kept for reporting results and
+# quarantining: a fixed reserve would leave a short-timeout function no time to retry at all.
+RESERVE_FRACTION = 0.25
+MAX_RESERVE_SECONDS = 10.0
+
+
 @dataclass
 class Backoff:
-    """Retries transient errors with full-jitter exponential backoff, bounded by attempts and a deadline."""
+    """Retries transient errors with full-jitter exponential backoff, bounded by attempts and a deadline.
+
+    The SDK clients make one attempt per call (see aws.py): this is the only retry policy, so retries are
+    counted, classified and stop in time to report partial batch failures instead of running into the timeout.
+    """
 
     attempts: int = 6
     base_seconds: float = 0.1
     cap_seconds: float = 5.0
     sleep: Callable[[float], None] = time.sleep
     remaining_seconds: Callable[[], float] | None = None  # e.g. from the Lambda context
-    reserve_seconds: float = 10.0  # keep this much time to report results
+    reserve_seconds: float | None = None  # None: RESERVE_FRACTION of the time left when created
     rng: random.Random = field(default_factory=random.Random)
     retries_done: int = 0
+
+    def __post_init__(self) -> None:
+        if self.reserve_seconds is None:
+            budget = self.remaining_seconds() if self.remaining_seconds is not None else 0.0
+            self.reserve_seconds = min(MAX_RESERVE_SECONDS, RESERVE_FRACTION * budget)
 
     def call(self, fn: Callable[..., Any], /, **kwargs: Any) -> Any:
         attempt = 0

@@ -5,6 +5,7 @@ locals {
 
   forwarder_environment = {
     PSH_QUARANTINE_QUEUE_URL    = one(aws_sqs_queue.quarantine[*].url)
+    PSH_SOURCE_QUEUE_URL        = one(aws_sqs_queue.main[*].url)
     PSH_ONPREM_RESOURCE_TYPE    = var.onprem_resource_type
     PSH_RESOLVE_NATIVE_FINDINGS = var.resolve_native_findings ? "true" : "false"
     PSH_LOG_LEVEL               = var.log_level

@@ -196,7 +196,7 @@ class EndState:
             and self.duplicates == 0
             and self.depths["main"] == 0
             and self.depths["dlq"] == 0
-            and (self.quarantined >= poison if poison else self.quarantined == 0)
+            and self.quarantined == poison
         )
 
 

@@ -14,6 +14,7 @@ def test_defaults() -> None:
     assert config.onprem_resource_type == "AwsEc2Instance"
     assert config.resolve_native_findings is False
     assert config.log_level == "INFO"
+    assert config.source_queue_url is None
 
 
 def test_localstack_style_queue_url_is_accepted() -> None:
@@ -29,6 +30,7 @@ def test_localstack_style_queue_url_is_accepted() -> None:
     [
         ({"PSH_QUARANTINE_QUEUE_URL": ""}, "PSH_QUARANTINE_QUEUE_URL"),
         ({"PSH_QUARANTINE_QUEUE_URL": "not-a-url"}, "PSH_QUARANTINE_QUEUE_URL"),
+        ({"PSH_SOURCE_QUEUE_URL": "arn:aws:sqs:us-east-1:111122223333:q"}, "PSH_SOURCE_QUEUE_URL"),
         ({"PSH_ONPREM_RESOURCE_TYPE": "Server"}, "PSH_ONPREM_RESOURCE_TYPE"),
         ({"PSH_RESOLVE_NATIVE_FINDINGS": "maybe"}, "PSH_RESOLVE_NATIVE_FINDINGS"),
         ({"PSH_LOG_LEVEL": "LOUD"}, "PSH_LOG_LEVEL"),
@@ -48,8 +50,10 @@ def test_options() -> None:
         "PSH_ONPREM_RESOURCE_TYPE": "Other",
         "PSH_RESOLVE_NATIVE_FINDINGS": "true",
         "PSH_LOG_LEVEL": "DEBUG",
+        "PSH_SOURCE_QUEUE_URL": QUEUE.replace("quarantine", "events"),
     }
     config = load_forwarder_config(env)
+    assert config.source_queue_url == QUEUE.replace("quarantine", "events")
     assert (config.onprem_resource_type, config.resolve_native_findings, config.log_level) == (
         "Other",
         True,

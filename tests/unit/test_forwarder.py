@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from collections.abc import Iterator
@@ -236,6 +237,18 @@ def test_malformed_events_are_quarantined_with_reason_and_acknowledged(runtime, 
     assert kept["assoc"]["MessageAttributes"]["reason"]["StringValue"] == "unknown_compliance_type"
 
 
+def test_quarantined_message_is_deleted_from_the_event_queue_at_once(runtime, quarantine_queue) -> None:
+    """A batch that fails after the poison was kept is redelivered whole: the poison must not come back."""
+    sqs, _ = quarantine_queue
+    events_url = sqs.create_queue(QueueName="patch-securityhub-events")["QueueUrl"]
+    sqs.send_message(QueueUrl=events_url, MessageBody="{not json")
+    (message,) = sqs.receive_message(QueueUrl=events_url, VisibilityTimeout=0)["Messages"]
+    record = {**sqs_record("{not json", message["MessageId"]), "receiptHandle": message["ReceiptHandle"]}
+    runtime.config = dataclasses.replace(runtime.config, source_queue_url=events_url)
+    assert forwarder.handle({"Records": [record]}, LambdaContext(), runtime) == {"batchItemFailures": []}
+    assert sqs.receive_message(QueueUrl=events_url, WaitTimeSeconds=0).get("Messages", []) == []
+
+
 def test_quarantine_failure_returns_the_message_instead_of_losing_it(runtime, quarantine_queue) -> None:
     sqs, url = quarantine_queue
     sqs.delete_queue(QueueUrl=url)
@@ -430,6 +443,9 @@ def test_cold_start_creates_clients_once(monkeypatch: pytest.MonkeyPatch, aws_en
     forwarder.handler({"Records": []}, LambdaContext())
     assert forwarder._RUNTIME is first
     assert first is not None and first.ssm.meta.region_name == REGION
+    # One SDK attempt per call: Backoff is the only retry policy (no retries multiplying into the timeout).
+    for client in (first.ssm, first.securityhub, first.sqs):
+        assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 1}
 
 
 def test_client_error_type_is_classified() -> None:

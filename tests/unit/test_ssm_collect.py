@@ -172,10 +172,25 @@ def test_backoff_gives_up_when_the_lambda_is_out_of_time(stubbed) -> None:
     stubbed["ssm_stub"].add_client_error(
         "describe_instance_information", "ThrottlingException", http_status_code=400
     )
-    backoff = Backoff(sleep=no_sleep, remaining_seconds=lambda: 3.0)
+    left = iter([5.0, 0.9])  # created with 5 s left (reserve 1.25 s); 0.9 s left when the call fails
+    backoff = Backoff(sleep=no_sleep, remaining_seconds=lambda: next(left))
     with pytest.raises(ClientError):
         SsmReader(stubbed["ssm"], backoff).node_information(["i-0123456789abcdef0"])
     assert backoff.retries_done == 0
+
+
+def test_a_short_timeout_still_leaves_room_to_retry(stubbed) -> None:
+    """The reserve is a share of the invocation's time: a 5 s function retries (a fixed 10 s reserve never
+    would), and keeps 1.25 s to report its results."""
+    node = "i-0123456789abcdef0"
+    stub = stubbed["ssm_stub"]
+    stub.add_client_error("describe_instance_information", "ThrottlingException", http_status_code=400)
+    stub.add_response("describe_instance_information", {"InstanceInformationList": [info_row(node)]})
+    backoff = Backoff(sleep=no_sleep, remaining_seconds=lambda: 5.0)
+    assert backoff.reserve_seconds == 1.25
+    assert list(SsmReader(stubbed["ssm"], backoff).node_information([node])) == [node]
+    assert backoff.retries_done == 1
+    assert Backoff(remaining_seconds=lambda: 900.0).reserve_seconds == 10.0
 
 
 def test_patch_states_are_accepted_in_both_spellings() -> None:

@@ -403,6 +403,9 @@ def localstack_process_env(port: int, lambda_python: Path) -> dict[str, str]:
             "PROVIDER_OVERRIDE_LAMBDA": "psh",
             "PROVIDER_OVERRIDE_CLOUDWATCH": "psh",
             "LAMBDA_RUNTIME_EXECUTOR": "host",
+            # SQS pollers work back to back like AWS's (LocalStack pauses 1 s after every batch); the
+            # extension runs MaximumConcurrency pollers per mapping (psh_localstack/lambda_/esm.py).
+            "LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC": "0",
             # Idle runtimes (one Python process each) stop after 2 minutes instead of 10: bounded memory.
             "LAMBDA_KEEPALIVE_MS": "120000",
             "PSH_LAMBDA_PYTHON312": str(lambda_python),

@@ -50,6 +50,14 @@ def batch(event, context):
     return {"batchItemFailures": failures}
 
 
+def overlap(event, context):
+    """Holds each batch for a while and reports when it ran, to see how many ran at once."""
+    started = time.time()
+    time.sleep(1.5)
+    boto3.client("sqs").send_message(QueueUrl=os.environ["SEEN_QUEUE_URL"], MessageBody=json.dumps(
+        {"start": started, "end": time.time(), "records": len(event["Records"])}))
+
+
 def scheduled(event, context):
     boto3.client("sqs").send_message(QueueUrl=os.environ["SEEN_QUEUE_URL"], MessageBody=json.dumps(event))
 '''
@@ -195,6 +203,40 @@ def test_sqs_mapping_reports_batch_item_failures(clients):
     assert bodies.count("ok-1") == 1 and bodies.count("ok-2") == 1
     fail_counts = sorted(int(entry["receive_count"]) for entry in seen if entry["body"] == "fail")
     assert fail_counts[:2] == [1, 2]
+
+
+def _max_overlap(intervals: list[tuple[float, float]]) -> int:
+    edges = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
+    running = peak = 0
+    for _, step in edges:
+        running += step
+        peak = max(peak, running)
+    return peak
+
+
+def test_sqs_mapping_runs_batches_concurrently_up_to_its_maximum_concurrency(clients):
+    """Like AWS: several pollers per mapping, never more invocations at once than MaximumConcurrency."""
+    sqs = clients["sqs"]
+    suffix = uuid.uuid4().hex[:8]
+    seen_url = sqs.create_queue(QueueName=f"seen-{suffix}")["QueueUrl"]
+    source_url = sqs.create_queue(QueueName=f"source-{suffix}")["QueueUrl"]
+    source_arn = sqs.get_queue_attributes(QueueUrl=source_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sqs.send_message_batch(
+        QueueUrl=source_url, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(8)]
+    )
+    name = _create_function(clients, handler="app.overlap", env={"SEEN_QUEUE_URL": seen_url})
+    mapping = clients["lambda"].create_event_source_mapping(
+        FunctionName=name, EventSourceArn=source_arn, BatchSize=1, ScalingConfig={"MaximumConcurrency": 3}
+    )
+    try:
+        seen = _drain(sqs, seen_url, want=8, timeout_s=90)
+    finally:
+        clients["lambda"].delete_event_source_mapping(UUID=mapping["UUID"])
+        sqs.delete_queue(QueueUrl=source_url)
+    assert sum(entry["records"] for entry in seen) == 8
+    assert _max_overlap([(entry["start"], entry["end"]) for entry in seen]) == 3
 
 
 def test_scheduled_rule_invokes_function(clients):

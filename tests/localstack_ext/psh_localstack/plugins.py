@@ -30,8 +30,10 @@ def ssm_provider() -> Service:
 
 @aws_provider(api="lambda", name="psh")
 def lambda_provider() -> Service:
+    from psh_localstack.lambda_ import esm
     from psh_localstack.lambda_.provider import PshLambdaProvider
 
+    esm.install()
     return Service.for_provider(PshLambdaProvider())
 
 

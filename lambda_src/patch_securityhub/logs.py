@@ -8,6 +8,17 @@ import time
 from typing import Any, TextIO
 
 _LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40}
+# What json.dumps(record, default=str, ensure_ascii=True, separators=(",", ":")) builds on every call.
+_ENCODER = json.JSONEncoder(default=str, ensure_ascii=True, separators=(",", ":"))
+_stamp: tuple[int, str] = (-1, "")  # (epoch second, its "ts" text): formatted once per second
+
+
+def _timestamp() -> str:
+    global _stamp  # noqa: PLW0603 - a one-entry cache, replaced whole (no lock needed)
+    second = int(time.time())
+    if _stamp[0] != second:
+        _stamp = (second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
+    return _stamp[1]
 
 
 class JsonLogger:
@@ -23,14 +34,14 @@ class JsonLogger:
         if _LEVELS.get(level, 20) < self.threshold:
             return
         record = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "ts": _timestamp(),
             "level": level,
             "component": self.component,
             "msg": message,
             **fields,
         }
         stream = self.stream or sys.stdout
-        stream.write(json.dumps(record, default=str, ensure_ascii=True, separators=(",", ":")) + "\n")
+        stream.write(_ENCODER.encode(record) + "\n")
 
     def debug(self, message: str, **fields: Any) -> None:
         self.log("DEBUG", message, **fields)

@@ -56,10 +56,13 @@ def _count(row: Mapping[str, Any], key: str, *, required: bool = True) -> int | 
 
 
 def _text(value: Any, limit: int = 512) -> str:
+    """`value` as text of at most `limit` characters, each non-printable character replaced by a space."""
     if value is None:
         return ""
-    text = str(value)
-    return "".join(ch if ch.isprintable() else " " for ch in text)[:limit]
+    text = str(value)[:limit]  # the replacement keeps lengths, so cutting first gives the same text
+    if text.isprintable():  # the usual case: nothing to replace (str.isprintable is True for "")
+        return text
+    return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
 def compliance_level_label(level: Any) -> str:
@@ -135,11 +138,8 @@ def _cves(value: Any) -> tuple[str, ...]:
         candidates = value
     else:
         return ()
-    return tuple(
-        sorted(
-            {c.strip().upper() for c in candidates if isinstance(c, str) and _CVE.match(c.strip().upper())}
-        )
-    )
+    normalized = (c.strip().upper() for c in candidates if isinstance(c, str))
+    return tuple(sorted({cve for cve in normalized if _CVE.match(cve)}))
 
 
 def parse_compliance_items(document: Mapping[str, Any]) -> list[PatchItem]:
@@ -152,7 +152,9 @@ def parse_compliance_items(document: Mapping[str, Any]) -> list[PatchItem]:
             raise InvalidSsmDataError("a ComplianceItems entry is not an object")
         if row.get("ComplianceType", "Patch") != "Patch" or row.get("Status") != "NON_COMPLIANT":
             continue
-        details = row.get("Details") if isinstance(row.get("Details"), Mapping) else {}
+        details = row.get("Details")
+        if not isinstance(details, Mapping):
+            details = {}
         patch_id = _text(row.get("Id") or row.get("Title"), 256)
         if not patch_id:
             raise InvalidSsmDataError("a non-compliant ComplianceItems entry has no Id")

@@ -37,11 +37,9 @@ def as_datetime(value: Any) -> datetime:
 
 
 def format_rfc3339(value: datetime) -> str:
-    value = value.astimezone(UTC)
-    date = f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
-    text = f"{date}T{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
-    millis = value.microsecond // 1000
-    return f"{text}Z" if millis == 0 else f"{text}.{millis:03d}Z"
+    """UTC, milliseconds truncated, no fraction when 0: 2026-11-23T14:25:10.526Z, 2026-11-23T14:25:10Z."""
+    text = value.astimezone(UTC).isoformat(timespec="milliseconds")  # always YYYY-MM-DDTHH:MM:SS.mmm+00:00
+    return f"{text[:19]}Z" if text[20:23] == "000" else f"{text[:23]}Z"
 
 
 def utcnow() -> datetime:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from patch_securityhub.events import REJECTION_REASONS, EventRejectedError, parse_event
-from unit_helpers import ACCOUNT, DATA, REGION, compliance_event, ts
+from unit_helpers import ACCOUNT, DATA, EVENT_FIELDS, REGION, compliance_event, ts
 
 BAD_EVENTS = sorted((DATA / "bad_events").glob("*.json"))
 
@@ -102,29 +102,10 @@ def test_arbitrary_bodies_never_crash_the_parser(body: Any) -> None:
         assert rejection.reason in REJECTION_REASONS
 
 
-FIELDS = [
-    ("version",),
-    ("id",),
-    ("detail-type",),
-    ("source",),
-    ("account",),
-    ("time",),
-    ("region",),
-    ("resources",),
-    ("detail",),
-    ("detail", "resource-id"),
-    ("detail", "resource-type"),
-    ("detail", "compliance-type"),
-    ("detail", "compliance-status"),
-    ("detail", "patch-baseline-id"),
-    ("detail", "severity"),
-]
-
-
 @settings(max_examples=400, deadline=None)
 @given(
     mutations=st.lists(
-        st.tuples(st.sampled_from(FIELDS), json_values | st.just("__delete__")), min_size=1, max_size=4
+        st.tuples(st.sampled_from(EVENT_FIELDS), json_values | st.just("__delete__")), min_size=1, max_size=4
     )
 )
 def test_mutated_valid_events_are_parsed_or_rejected_cleanly(

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from patch_securityhub import events, logs, ssm_collect, timeutil
 from patch_securityhub.schemas import load_schema
-from unit_helpers import ACCOUNT, DATA, REGION, compliance_event
+from unit_helpers import ACCOUNT, DATA, EVENT_FIELDS, REGION, compliance_event
 
 # The corpus cases that are JSON objects (the others are raw bodies, rejected before schema validation).
 EVENT_CASES = [
@@ -91,24 +91,6 @@ json_values = st.recursive(
     ),
     max_leaves=20,
 )
-FIELDS = [
-    ("version",),
-    ("id",),
-    ("detail-type",),
-    ("source",),
-    ("account",),
-    ("time",),
-    ("region",),
-    ("resources",),
-    ("detail",),
-    ("detail", "resource-id"),
-    ("detail", "resource-type"),
-    ("detail", "compliance-type"),
-    ("detail", "compliance-status"),
-    ("detail", "patch-baseline-id"),
-    ("detail", "severity"),
-    ("detail", "last-runtime"),
-]
 # Values close to the valid ones, so that both accepted and rejected events are generated.
 NEAR_VALUES = (
     "0",
@@ -134,7 +116,8 @@ near_values = st.sampled_from(NEAR_VALUES)
 @given(
     mutations=st.lists(
         st.tuples(
-            st.sampled_from(FIELDS), st.one_of(near_values, near_values, json_values, st.just("__delete__"))
+            st.sampled_from(EVENT_FIELDS),
+            st.one_of(near_values, near_values, json_values, st.just("__delete__")),
         ),
         min_size=0,
         max_size=4,
@@ -161,7 +144,7 @@ def test_fast_path_agrees_with_jsonschema_on_mutated_events(
 
 def test_fast_path_agrees_with_jsonschema_on_every_single_near_mutation() -> None:
     accepted = 0
-    for path in FIELDS:
+    for path in EVENT_FIELDS:
         for value in [*NEAR_VALUES, "__delete__"]:
             event = copy.deepcopy(compliance_event("i-0123456789abcdef0"))
             target = event["detail"] if len(path) == 2 else event

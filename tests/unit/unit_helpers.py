@@ -121,6 +121,27 @@ def sqs_record(body: Any, message_id: str, receive_count: int = 1) -> dict[str, 
     }
 
 
+# Every field of the compliance event, as paths: what the property tests mutate or delete.
+EVENT_FIELDS = [
+    ("version",),
+    ("id",),
+    ("detail-type",),
+    ("source",),
+    ("account",),
+    ("time",),
+    ("region",),
+    ("resources",),
+    ("detail",),
+    ("detail", "resource-id"),
+    ("detail", "resource-type"),
+    ("detail", "compliance-type"),
+    ("detail", "compliance-status"),
+    ("detail", "patch-baseline-id"),
+    ("detail", "severity"),
+    ("detail", "last-runtime"),
+]
+
+
 def compliance_event(
     node_id: str, status: str = "non_compliant", time: str = "2026-11-23T10:01:05Z", **overrides: Any
 ) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .config import DEFAULT_SSM_READ_CONCURRENCY, MAX_SSM_READ_CONCURRENCY
 from .finding import FindingContext, build_finding
 from .model import NodeSnapshot, PatchItem
 from .ssm_collect import (
@@ -165,6 +166,7 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
             resolve_native=args.resolve_native,
             backoff=backoff,
             logger=logger,
+            read_concurrency=args.read_concurrency,
         )
         for outcome in report.outcomes.values():
             totals[outcome.status] = totals.get(outcome.status, 0) + 1
@@ -203,6 +205,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--onprem-resource-type", choices=("AwsEc2Instance", "Other"), default="AwsEc2Instance"
     )
     reconcile_p.add_argument("--resolve-native", action="store_true", help="also resolve native findings")
+    reconcile_p.add_argument(
+        "--read-concurrency",
+        type=int,
+        choices=range(1, MAX_SSM_READ_CONCURRENCY + 1),
+        default=DEFAULT_SSM_READ_CONCURRENCY,
+        metavar=f"1..{MAX_SSM_READ_CONCURRENCY}",
+        help="per-node SSM reads in flight at once (default %(default)s)",
+    )
     reconcile_p.set_defaults(func=_cmd_reconcile)
     return parser
 

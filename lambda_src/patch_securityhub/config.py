@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 ONPREM_RESOURCE_TYPES = ("AwsEc2Instance", "Other")
+DEFAULT_SSM_READ_CONCURRENCY = 8
+MAX_SSM_READ_CONCURRENCY = 32
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _QUEUE_URL = re.compile(r"^https?://\S+/\d{12}/[A-Za-z0-9_-]{1,80}(\.fifo)?$")
 _QUEUE_ARN = re.compile(r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")
@@ -25,6 +27,7 @@ class ForwarderConfig:
     source_queue_url: str | None = None  # the event queue: a quarantined message is deleted from it at once
     onprem_resource_type: str = "AwsEc2Instance"
     resolve_native_findings: bool = False
+    ssm_read_concurrency: int = DEFAULT_SSM_READ_CONCURRENCY
     log_level: str = "INFO"
 
 
@@ -71,6 +74,13 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"environment variable {name}={raw!r} must be true or false")
 
 
+def _whole(env: Mapping[str, str], name: str, low: int, high: int, default: int) -> int:
+    raw = env.get(name, "").strip() or str(default)
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"environment variable {name}={raw!r} must be an integer {low}..{high}")
+    return int(raw)
+
+
 def _region(env: Mapping[str, str]) -> str:
     region = (env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "").strip()
     if not _REGION.match(region):
@@ -92,24 +102,23 @@ def load_forwarder_config(env: Mapping[str, str] | None = None) -> ForwarderConf
             env, "PSH_ONPREM_RESOURCE_TYPE", ONPREM_RESOURCE_TYPES, "AwsEc2Instance"
         ),
         resolve_native_findings=_bool(env, "PSH_RESOLVE_NATIVE_FINDINGS", False),
+        ssm_read_concurrency=_whole(
+            env, "PSH_SSM_READ_CONCURRENCY", 1, MAX_SSM_READ_CONCURRENCY, DEFAULT_SSM_READ_CONCURRENCY
+        ),
         log_level=_choice(env, "PSH_LOG_LEVEL", LOG_LEVELS, "INFO"),
     )
 
 
 def load_redrive_config(env: Mapping[str, str] | None = None) -> RedriveConfig:
     env = os.environ if env is None else env
-    raw_max = env.get("PSH_MAX_MOVE_PER_RUN", "").strip() or "1000"
-    if not raw_max.isdigit() or not 1 <= int(raw_max) <= 1_000_000:
-        raise ConfigError(
-            f"environment variable PSH_MAX_MOVE_PER_RUN={raw_max!r} must be an integer 1..1000000"
-        )
+    max_move_per_run = _whole(env, "PSH_MAX_MOVE_PER_RUN", 1, 1_000_000, 1000)
     return RedriveConfig(
         region=_region(env),
         dlq_url=_matching(env, "PSH_DLQ_URL", _QUEUE_URL, "an SQS queue URL"),
         dlq_arn=_matching(env, "PSH_DLQ_ARN", _QUEUE_ARN, "an SQS queue ARN"),
         main_queue_url=_matching(env, "PSH_MAIN_QUEUE_URL", _QUEUE_URL, "an SQS queue URL"),
         main_queue_arn=_matching(env, "PSH_MAIN_QUEUE_ARN", _QUEUE_ARN, "an SQS queue ARN"),
-        max_move_per_run=int(raw_max),
+        max_move_per_run=max_move_per_run,
         log_level=_choice(env, "PSH_LOG_LEVEL", LOG_LEVELS, "INFO"),
     )
 

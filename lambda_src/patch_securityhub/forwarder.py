@@ -211,6 +211,7 @@ def run_pipeline(
         resolve_native=runtime.config.resolve_native_findings,
         backoff=backoff,
         logger=runtime.logger,
+        read_concurrency=runtime.config.ssm_read_concurrency,
     )
 
 

@@ -1,7 +1,9 @@
 """The forwarder's work for a set of nodes: collect from SSM, decide, build, import.
 
 `process()` is the public entry point shared by the Lambda handler, the CLI's reconcile, the benchmark and the
-end-to-end tests. It never raises for per-node problems: every node gets exactly one outcome.
+end-to-end tests. It never raises for per-node problems: every node gets exactly one outcome. The per-node
+patch reads (two SSM calls per node, one node per call) run on `read_concurrency` threads; everything else is
+batched and sequential, and outcomes do not depend on the order in which the reads finish.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .finding import FindingContext, build_finding, decide, finding_id, product_arn
+from .finding import Decision, FindingContext, build_finding, decide, finding_id, product_arn
 from .logs import JsonLogger
-from .model import NodeSnapshot
+from .model import NodeSnapshot, PriorFinding
 from .retry import Backoff, error_code
 from .securityhub_io import SecurityHubWriter
 from .ssm_collect import InvalidSsmDataError, SsmReader
@@ -87,6 +89,7 @@ def process(
     now: datetime | None = None,
     backoff: Backoff | None = None,
     logger: JsonLogger | None = None,
+    read_concurrency: int = 1,
 ) -> ProcessReport:
     backoff = backoff or Backoff()
     logger = logger or JsonLogger("forwarder")
@@ -143,23 +146,29 @@ def process(
     to_import: dict[str, dict[str, Any]] = {}  # finding id -> finding
     node_of: dict[str, str] = {}
     actions: dict[str, str] = {}
+    decided: list[tuple[NodeSnapshot, PriorFinding | None, Decision]] = []
     for node_id in sorted(pending):
-        request = pending[node_id]
         snapshot = NodeSnapshot(node_id=node_id, state=states[node_id], info=infos.get(node_id))
         prior = priors.get(ids[node_id])
-        decision = decide(snapshot, prior, request.event_time)
+        decision = decide(snapshot, prior, pending[node_id].event_time)
         if decision.action == "skip":
             settle(node_id, SKIPPED, decision.reason, finding_id=ids[node_id])
-            continue
+        else:
+            decided.append((snapshot, prior, decision))
+    items = reader.non_compliant_items_of(
+        [s.node_id for s, _, d in decided if d.action == "import"], concurrency=read_concurrency
+    )
+    for snapshot, prior, decision in decided:
+        node_id = snapshot.node_id
         if decision.action == "import":
-            try:
-                snapshot.items = reader.non_compliant_items(node_id)
-            except InvalidSsmDataError as exc:
-                settle(node_id, TRANSIENT, f"patch items unreadable: {exc}")
+            read = items[node_id]
+            if isinstance(read, InvalidSsmDataError):
+                settle(node_id, TRANSIENT, f"patch items unreadable: {read}")
                 continue
-            except Exception as exc:
-                settle(node_id, TRANSIENT, f"patch items read failed: {_reason(exc)}")
+            if isinstance(read, Exception):
+                settle(node_id, TRANSIENT, f"patch items read failed: {_reason(read)}")
                 continue
+            snapshot.items = read
         try:
             finding = build_finding(snapshot, ctx, prior=prior, now=now)
         except ValueError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -94,6 +95,7 @@ class Backoff:
     reserve_seconds: float | None = None  # None: RESERVE_FRACTION of the time left when created
     rng: random.Random = field(default_factory=random.Random)
     retries_done: int = 0
+    _count_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.reserve_seconds is None:
@@ -115,5 +117,6 @@ class Backoff:
                     and self.remaining_seconds() - delay < self.reserve_seconds
                 ):
                     raise
-                self.retries_done += 1
+                with self._count_lock:  # shared by the concurrent per-node reads
+                    self.retries_done += 1
                 self.sleep(delay)

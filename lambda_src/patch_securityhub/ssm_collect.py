@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -322,6 +323,29 @@ class SsmReader:
         ):
             patches.extend(parse_instance_patches(page))
         return merge_items(compliance, patches)
+
+    def non_compliant_items_of(
+        self, node_ids: list[str], concurrency: int = 1
+    ) -> dict[str, list[PatchItem] | Exception]:
+        """Per node: its non-compliant patches, or the error that stopped the read (one node's failure
+        never stops the others). The two per-node APIs take one node per call, so the reads run on up to
+        `concurrency` threads: the wait is SSM's latency, not CPU."""
+        results: dict[str, list[PatchItem] | Exception] = {}
+
+        def read(node_id: str) -> list[PatchItem] | Exception:
+            try:
+                return self.non_compliant_items(node_id)
+            except Exception as exc:
+                return exc
+
+        if concurrency <= 1 or len(node_ids) <= 1:
+            for node_id in node_ids:
+                results[node_id] = read(node_id)
+            return results
+        with ThreadPoolExecutor(max_workers=min(concurrency, len(node_ids))) as pool:
+            for node_id, result in zip(node_ids, pool.map(read, node_ids), strict=True):
+                results[node_id] = result
+        return results
 
     def all_node_ids(self) -> Iterator[str]:
         for page in self._pages("describe_instance_information", "InstanceInformationList", MaxResults=50):

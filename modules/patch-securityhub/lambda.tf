@@ -8,6 +8,7 @@ locals {
     PSH_SOURCE_QUEUE_URL        = one(aws_sqs_queue.main[*].url)
     PSH_ONPREM_RESOURCE_TYPE    = var.onprem_resource_type
     PSH_RESOLVE_NATIVE_FINDINGS = var.resolve_native_findings ? "true" : "false"
+    PSH_SSM_READ_CONCURRENCY    = tostring(var.ssm_read_concurrency)
     PSH_LOG_LEVEL               = var.log_level
   }
 

@@ -216,6 +216,18 @@ variable "forwarder_max_concurrency" {
   }
 }
 
+variable "ssm_read_concurrency" {
+  description = "Per-node SSM reads (ListComplianceItems, DescribeInstancePatches: one node per call) each forwarder invocation keeps in flight at once. Lower it if SSM throttles those reads in a large fleet."
+  type        = number
+  default     = 8
+  nullable    = false
+
+  validation {
+    condition     = var.ssm_read_concurrency >= 1 && var.ssm_read_concurrency <= 32 && floor(var.ssm_read_concurrency) == var.ssm_read_concurrency
+    error_message = "ssm_read_concurrency must be a whole number from 1 to 32."
+  }
+}
+
 variable "redrive_timeout" {
   description = "Redrive function timeout in seconds."
   type        = number

@@ -41,6 +41,7 @@ INVALID_INPUTS: dict[str, tuple[object, str]] = {
         "forwarder_batching_window_seconds must be a whole number from 0 to 300.",
     ),
     "forwarder_max_concurrency": (1, "forwarder_max_concurrency must be a whole number from 2 to 1000."),
+    "ssm_read_concurrency": (33, "ssm_read_concurrency must be a whole number from 1 to 32."),
     "redrive_timeout": (0, "redrive_timeout must be a whole number of seconds from 3 to 900."),
     "redrive_schedule_expression": (
         "every 5 minutes",

@@ -45,7 +45,8 @@ def quarantine_queue(aws_env: None) -> Iterator[tuple[Any, str]]:
 @pytest.fixture
 def runtime(stubbed: dict[str, Any], quarantine_queue: tuple[Any, str]) -> forwarder.Runtime:
     sqs, url = quarantine_queue
-    config = ForwarderConfig(region=REGION, quarantine_queue_url=url)
+    # One read at a time: a Stubber answers in call order (concurrent reads: test_concurrent_reads.py).
+    config = ForwarderConfig(region=REGION, quarantine_queue_url=url, ssm_read_concurrency=1)
     return forwarder.Runtime(
         config=config,
         ssm=stubbed["ssm"],

@@ -17,11 +17,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import ceiling
 import demo
 import fleet
 import scenario
 import securityhub_control as shc
-from botocore.config import Config
+from patch_securityhub.aws import sdk_config
+from patch_securityhub.config import DEFAULT_SSM_READ_CONCURRENCY
 from patch_securityhub.pipeline import IMPORTED, PERMANENT, TRANSIENT, NodeRequest, ProcessReport, process
 from scenario import Aws, Stage
 from workload import discarding_logger, non_compliant_fleet
@@ -30,13 +32,8 @@ REGISTER_CHUNK = 1000
 FIRST_FINDING_TIMEOUT_S = 120
 ALL_FINDINGS_TIMEOUT_S = 240
 SCAN_CHUNK = 500
-# What the SDK does in Lambda (legacy retry mode, 5 attempts) regardless of the caller's AWS_MAX_ATTEMPTS.
-LAMBDA_SDK_CONFIG = Config(
-    connect_timeout=5,
-    read_timeout=60,
-    retries={"mode": "legacy", "total_max_attempts": 5},
-    user_agent_extra="patch-securityhub-bench",
-)
+# The Lambda's SDK settings (one attempt per call; the forwarder's Backoff retries).
+LAMBDA_SDK_CONFIG = sdk_config(attempts=1)
 
 
 class TimedClient:
@@ -146,6 +143,7 @@ def fleet_throughput(
             account=account,
             region=region,
             logger=discarding_logger(),
+            read_concurrency=DEFAULT_SSM_READ_CONCURRENCY,  # as the Lambda reads
         )
 
     before = shc.status(endpoint)
@@ -206,6 +204,51 @@ def fleet_throughput(
         ),
         "fleet_10000_get_findings_call_seconds": round(call_seconds.get("get_findings", 0.0), 1),
         "fleet_10000_import_call_seconds": round(call_seconds.get("batch_import_findings", 0.0), 1),
+    }
+
+
+def ceiling_throughput(
+    endpoint: str,
+    base_env: dict[str, str],
+    *,
+    nodes: int,
+    batch: int,
+    workers: int,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """Section 3b (ceiling.py): the import path alone against the 10 TPS / burst 30 limit, SSM recorded."""
+    account, env = own_account_env(base_env)
+    aws = Aws(env)
+    aws.client("securityhub").enable_security_hub(EnableDefaultStandards=False)
+    specs = non_compliant_fleet(nodes, seed=20_000)
+    before = shc.status(endpoint)
+    shc.set_rate_limit(endpoint, enabled=True, rate=10, burst=30, operations=["BatchImportFindings"])
+    try:
+        result = ceiling.import_ceiling(env, account, aws.region, specs, workers=workers, batch=batch)
+    finally:
+        shc.set_rate_limit(endpoint, enabled=False)
+    after = shc.status(endpoint)
+    present = count_own_findings(
+        aws.client("securityhub"), account, aws.region, {spec["InstanceId"] for spec in specs}
+    )
+    aws.client("securityhub").disable_security_hub()
+    seconds = result["seconds"]
+    log(
+        f"  {present} findings in {seconds:.1f}s, {workers} worker processes "
+        f"(forwarder CPU s: {result['worker_cpu_seconds']})"
+    )
+    return {
+        "ceiling_nodes": nodes,
+        "ceiling_workers": workers,
+        "ceiling_seconds": round(seconds, 1),
+        "ceiling_findings_per_s": round(present / seconds, 1),
+        "ceiling_vs_1000_pct": round(100 * present / seconds / 1000, 1),
+        "ceiling_lost": nodes - present,
+        "ceiling_import_calls": result["import_calls"],
+        "ceiling_throttled_calls": after["rejected"].get("BatchImportFindings", 0)
+        - before["rejected"].get("BatchImportFindings", 0),
+        "ceiling_worker_cpu_seconds": result["worker_cpu_seconds"],
+        "ceiling_outcomes": result["statuses"],
     }
 
 

@@ -1,10 +1,11 @@
 """Recorded SSM and Security Hub answers for real botocore clients, in-process (no network).
 
-The clients are ordinary boto3 clients: botocore validates, serialises and signs every request and parses
-every response, exactly as in Lambda. Only the HTTP round trip is replaced: a `before-send` hook answers from
-response documents recorded per node (the same documents the project's simulated SSM returns, built by
-psh_localstack.ssm.patching from a fleet spec). The CPU spent inside the hook (the "service") is measured and
-reported separately, so the forwarder's own cost can be told apart from the simulation's.
+The clients are ordinary boto3 clients with the Lambda's SDK settings (patch_securityhub.aws.sdk_config):
+botocore validates, serialises and signs every request and parses every response, exactly as in Lambda.
+Only the HTTP round trip is replaced: a `before-send` hook answers from response documents recorded per node
+(the same documents the project's simulated SSM returns, built by psh_localstack.ssm.patching from a fleet
+spec). The CPU spent inside the hook (the "service") is measured and reported separately, so the
+forwarder's own cost can be told apart from the simulation's.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import boto3
 from botocore.awsrequest import AWSResponse
+from patch_securityhub.aws import sdk_config
 from psh_localstack.ssm import patching
 
 BASELINE_ID = "pb-0c10e65780EXAMPLE"
@@ -124,7 +126,9 @@ class RecordedAws:
         self.service_seconds = 0.0
 
     def client(self, service: str) -> Any:
-        client = self.session.client(service, endpoint_url=f"https://{service}.recorded.invalid")
+        client = self.session.client(
+            service, endpoint_url=f"https://{service}.recorded.invalid", config=sdk_config(attempts=1)
+        )
         client.meta.events.register("before-send", self._answer)
         return client
 

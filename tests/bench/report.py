@@ -69,6 +69,21 @@ ROWS: list[tuple[str, list[Row]]] = [
         ],
     ),
     (
+        "3b. import-path ceiling (worker processes like Lambdas, SSM recorded in-process, Security Hub on "
+        "LocalStack at 10 TPS burst 30)",
+        [
+            Row("ceiling_nodes", "fleet size"),
+            Row("ceiling_workers", "worker processes"),
+            Row("ceiling_seconds", "time to forward the fleet", "s", "<= 11 s (1 000/s - 10 %)"),
+            Row("ceiling_findings_per_s", "findings per second", "/s", ">= 900"),
+            Row("ceiling_vs_1000_pct", "of the 1 000 findings/s ceiling", "%"),
+            Row("ceiling_lost", "findings lost", "", "0"),
+            Row("ceiling_import_calls", "BatchImportFindings calls"),
+            Row("ceiling_throttled_calls", "throttled (429) answers"),
+            Row("ceiling_worker_cpu_seconds", "forwarder CPU per worker", "s"),
+        ],
+    ),
+    (
         "4. cold start and footprint (packaged zip, Lambda runtime python)",
         [
             Row("cold_start_ms_forwarder", "import forwarder handler", "ms", "< 300 ms"),

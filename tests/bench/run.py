@@ -31,6 +31,7 @@ import report  # noqa: E402
 PROFILE_OUT = ROOT / "build" / "bench-profile.txt"
 # Keeps the full run under 15 minutes on 2 cores whatever the emulator's speed (see on_localstack).
 FLEET_BUDGET_S = 300.0
+CEILING_WORKERS = 2  # one per core: the forwarder is CPU-bound once SSM answers in-process
 REQUIRED_KEYS = (
     "cpu_ms_per_node",
     "batch_import_calls_per_1000_nodes",
@@ -51,6 +52,7 @@ SECTION_KEYS = {
     "api": ["batch_import_calls_per_1000_nodes", "ssm_calls_per_1000_nodes", "naive_calls_per_1000_nodes"],
     "coldstart": ["cold_start_ms", "zip_bytes", "peak_rss_mb"],
     "fleet": ["fleet_10000_seconds", "fleet_10000_lost", "throughput_findings_per_s"],
+    "ceiling": ["ceiling_seconds", "ceiling_findings_per_s", "ceiling_lost"],
     "terraform": ["plan_seconds", "apply_seconds", "destroy_seconds"],
     "e2e": ["e2e_latency_p50_s", "e2e_latency_p95_s", "e2e_latency_p99_s"],
 }
@@ -103,7 +105,7 @@ def localstack_sections(bench: Bench, fleet_nodes: int, e2e_nodes: int) -> None:
     try:
         running = harness.up(verbose=False)
     except Exception as exc:
-        for section in ("fleet", "terraform", "e2e"):
+        for section in ("fleet", "ceiling", "terraform", "e2e"):
             bench.fail(section, f"LocalStack did not start: {str(exc)[:200]}")
         return
     try:
@@ -127,6 +129,12 @@ def localstack_sections(bench: Bench, fleet_nodes: int, e2e_nodes: int) -> None:
                 f"time budget {FLEET_BUDGET_S:.0f}s spent after {forwarded} of {fleet_nodes} nodes",
                 ["fleet_10000_seconds", "fleet_10000_lost"],
             )
+        bench.section(
+            "ceiling",
+            lambda: on_localstack.ceiling_throughput(
+                running.endpoint, env, nodes=fleet_nodes, batch=100, workers=CEILING_WORKERS, log=log
+            ),
+        )
 
         def terraform() -> dict[str, Any]:
             figures, errors = on_localstack.terraform_and_e2e(running.endpoint, env, nodes=e2e_nodes, log=log)
@@ -158,7 +166,7 @@ def main() -> int:
     bench.section("coldstart", lambda: coldstart.measure(runs=7))
     bench.section("profile", lambda: profile(300 if args.quick else 1000))
     if args.quick:
-        for section in ("fleet", "terraform", "e2e"):
+        for section in ("fleet", "ceiling", "terraform", "e2e"):
             bench.fail(section, "skipped (--quick)")
     else:
         localstack_sections(bench, fleet_nodes=10_000, e2e_nodes=200)

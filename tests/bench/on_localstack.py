@@ -222,7 +222,8 @@ def ceiling_throughput(
     aws.client("securityhub").enable_security_hub(EnableDefaultStandards=False)
     specs = non_compliant_fleet(nodes, seed=20_000)
     before = shc.status(endpoint)
-    shc.set_rate_limit(endpoint, enabled=True, rate=10, burst=30, operations=["BatchImportFindings"])
+    # Every documented limit of the calls the forwarder makes: GetFindings (3 TPS, burst 6) as well.
+    shc.set_rate_limit(endpoint, enabled=True, limits=shc.DOCUMENTED_LIMITS)
     try:
         result = ceiling.import_ceiling(env, account, aws.region, specs, workers=workers, batch=batch)
     finally:
@@ -237,6 +238,9 @@ def ceiling_throughput(
         f"  {present} findings in {seconds:.1f}s, {workers} worker processes "
         f"(forwarder CPU s: {result['worker_cpu_seconds']})"
     )
+    rejected = {
+        op: after["rejected"].get(op, 0) - before["rejected"].get(op, 0) for op in shc.DOCUMENTED_LIMITS
+    }
     return {
         "ceiling_nodes": nodes,
         "ceiling_workers": workers,
@@ -245,8 +249,10 @@ def ceiling_throughput(
         "ceiling_vs_1000_pct": round(100 * present / seconds / 1000, 1),
         "ceiling_lost": nodes - present,
         "ceiling_import_calls": result["import_calls"],
-        "ceiling_throttled_calls": after["rejected"].get("BatchImportFindings", 0)
-        - before["rejected"].get("BatchImportFindings", 0),
+        "ceiling_throttled_calls": rejected["BatchImportFindings"],
+        "ceiling_get_findings_calls": after["requests"].get("GetFindings", 0)
+        - before["requests"].get("GetFindings", 0),
+        "ceiling_get_findings_throttled": rejected["GetFindings"],
         "ceiling_worker_cpu_seconds": result["worker_cpu_seconds"],
         "ceiling_outcomes": result["statuses"],
     }

@@ -87,16 +87,30 @@ def clear_fault(endpoint: str) -> dict[str, Any]:
 
 def set_rate_limit(
     endpoint: str,
+    *,
     enabled: bool = True,
     rate: float = 10.0,
     burst: int = 30,
     operations: Iterable[str] | None = None,
+    limits: dict[str, tuple[float, int]] | None = None,
 ) -> dict[str, Any]:
-    """Token bucket per account/region/operation; defaults mirror BatchImportFindings' 10 TPS, burst 30."""
+    """Token bucket per account/region/operation; defaults mirror BatchImportFindings' 10 TPS, burst 30.
+    `limits` gives operations their own (rate, burst), e.g. DOCUMENTED_LIMITS."""
     body: dict[str, Any] = {"enabled": enabled, "rate": rate, "burst": burst}
     if operations is not None:
         body["operations"] = list(operations)
+    if limits is not None:
+        body["limits"] = {op: list(value) for op, value in limits.items()}
     return _call(endpoint, "PUT", "/rate-limit", body)
+
+
+# Security Hub's documented (rate per second, burst) of the operations the forwarder calls (the throttling
+# limits in the service's API documentation, also in botocore's securityhub model).
+DOCUMENTED_LIMITS: dict[str, tuple[float, int]] = {
+    "GetFindings": (3.0, 6),
+    "BatchImportFindings": (10.0, 30),
+    "BatchUpdateFindings": (10.0, 30),
+}
 
 
 def reset_counters(endpoint: str) -> dict[str, Any]:

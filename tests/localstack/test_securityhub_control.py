@@ -76,6 +76,7 @@ def test_rate_limiter_throttles_bursts_and_refills(hub: Account, endpoint: str) 
         "rate": 10.0,
         "burst": 30,
         "operations": ["BatchImportFindings"],
+        "limits": {},
     }
     try:
         # Slow bucket so the test does not depend on timing: burst 3, then one token every 5 s.
@@ -115,9 +116,36 @@ def test_rate_limiter_buckets_are_per_account(hub: Account, endpoint: str) -> No
         shc.set_rate_limit(endpoint, enabled=False)
 
 
+def test_operations_can_have_their_own_rate_and_burst(hub: Account, endpoint: str) -> None:
+    try:
+        shc.set_rate_limit(
+            endpoint, enabled=True, limits={"GetFindings": (0.2, 2), "BatchImportFindings": (0.2, 4)}
+        )
+        assert shc.status(endpoint)["rate_limit"]["limits"] == {
+            "BatchImportFindings": [0.2, 4],
+            "GetFindings": [0.2, 2],
+        }
+        reads = []
+        for _ in range(4):
+            try:
+                hub.client.get_findings(MaxResults=1)
+                reads.append("ok")
+            except ClientError as error:
+                reads.append(error_code(error))
+        assert reads[:2] == ["ok", "ok"]
+        assert "TooManyRequestsException" in reads[2:]
+        for index in range(4):  # its own bucket: 4 before the first refusal
+            hub.client.batch_import_findings(Findings=[hub.finding(f"own-{index}")])
+        hub.client.describe_hub()  # not listed: not limited
+    finally:
+        shc.set_rate_limit(endpoint, enabled=False)
+
+
 def test_rate_limit_requests_are_validated(endpoint: str) -> None:
     with pytest.raises(shc.ControlError, match="400"):
         shc.set_rate_limit(endpoint, enabled=True, rate=0, burst=1)
+    with pytest.raises(shc.ControlError, match="400"):
+        shc.set_rate_limit(endpoint, enabled=True, limits={"GetFindings": (3, 0)})
 
 
 def test_counters_can_be_zeroed(hub: Account, endpoint: str) -> None:

@@ -7,7 +7,8 @@ DELETE /_psh/securityhub/fault           clear the fault
 POST   /_psh/securityhub/failed-findings {"id_prefix": "arn:...", "count": K, "error_code": "InternalFailure"}
            the next K imported findings whose Id starts with id_prefix come back in FailedFindings
            (count 0 disarms)
-PUT    /_psh/securityhub/rate-limit      {"enabled": bool, "rate": 10, "burst": 30, "operations": [...]}
+PUT    /_psh/securityhub/rate-limit      {"enabled": bool, "rate": 10, "burst": 30, "operations": [...],
+                                          "limits": {"GetFindings": [3, 6], ...}}
 DELETE /_psh/securityhub/counters        zero the request counters
 POST   /_psh/securityhub/reset           forget all hubs and findings, counters, faults, rate limiter
 POST   /_psh/securityhub/native-findings {"account_id", "region", "findings": [...]}
@@ -98,6 +99,7 @@ def configure_rate_limit(request: Request, **_: Any) -> Response:
             rate=float(body.get("rate", 10)),
             burst=int(body.get("burst", 30)),
             operations=body.get("operations"),
+            limits={op: (float(r), int(b)) for op, (r, b) in (body.get("limits") or {}).items()},
         )
     except (ValueError, TypeError) as error:
         return _bad_request(error)

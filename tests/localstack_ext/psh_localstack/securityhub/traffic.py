@@ -3,8 +3,9 @@
 - request counters per operation (what tests and benchmarks read),
 - a fault switch that makes operations answer 503 or 429, or answer late, for a number of seconds,
 - injected per-finding failures: the next K findings whose Id starts with a prefix fail in FailedFindings,
-- a token-bucket rate limiter mirroring Security Hub's documented 10 TPS, burst 30 for BatchImportFindings,
-  applied per account and region like the real service.
+- a token-bucket rate limiter mirroring Security Hub's documented limits (10 TPS, burst 30 for
+  BatchImportFindings by default; any operation at its own rate and burst), per account and region like the
+  real service.
 """
 
 from __future__ import annotations
@@ -66,7 +67,11 @@ class RateLimit:
     rate: float = DEFAULT_RATE_PER_SECOND
     burst: int = DEFAULT_BURST
     operations: frozenset[str] = frozenset(DEFAULT_LIMITED_OPERATIONS)
+    limits: dict[str, tuple[float, int]] = field(default_factory=dict)  # per operation, beats rate/burst
     buckets: dict[tuple[str, str, str], TokenBucket] = field(default_factory=dict)
+
+    def of(self, operation: str) -> tuple[float, int]:
+        return self.limits.get(operation, (self.rate, self.burst))
 
 
 class RequestRejectedError(Exception):
@@ -108,7 +113,8 @@ class Traffic:
                 key = (account_id, region, operation)
                 bucket = limit.buckets.get(key)
                 if bucket is None:
-                    bucket = TokenBucket(limit.rate, float(limit.burst), float(limit.burst), now)
+                    rate, burst = limit.of(operation)
+                    bucket = TokenBucket(rate, float(burst), float(burst), now)
                     limit.buckets[key] = bucket
                 if not bucket.take(now):
                     self._rejected[operation] += 1
@@ -168,12 +174,24 @@ class Traffic:
         rate: float = DEFAULT_RATE_PER_SECOND,
         burst: int = DEFAULT_BURST,
         operations: Iterable[str] | None = None,
+        limits: dict[str, tuple[float, int]] | None = None,
     ) -> None:
-        if rate <= 0 or burst < 1:
+        """`limits` (operation -> (rate, burst)) limits those operations, each at its own rate; `operations`
+        share `rate` and `burst`."""
+        per_operation = {op: (float(r), int(b)) for op, (r, b) in (limits or {}).items()}
+        if any(r <= 0 or b < 1 for r, b in [(rate, burst), *per_operation.values()]):
             raise ValueError("rate must be positive and burst at least 1")
         ops = frozenset(operations) if operations else frozenset(DEFAULT_LIMITED_OPERATIONS)
+        if limits and not operations:
+            ops = frozenset()
         with self._lock:
-            self._rate_limit = RateLimit(enabled=enabled, rate=float(rate), burst=int(burst), operations=ops)
+            self._rate_limit = RateLimit(
+                enabled=enabled,
+                rate=float(rate),
+                burst=int(burst),
+                operations=ops | frozenset(per_operation),
+                limits=per_operation,
+            )
 
     def reset_counters(self) -> None:
         with self._lock:
@@ -223,6 +241,7 @@ class Traffic:
                     "rate": limit.rate,
                     "burst": limit.burst,
                     "operations": sorted(limit.operations),
+                    "limits": {op: list(value) for op, value in sorted(limit.limits.items())},
                 },
             }
 

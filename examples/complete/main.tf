@@ -59,6 +59,7 @@ module "patch_securityhub" {
   forwarder_batch_size              = 25
   forwarder_batching_window_seconds = 2
   forwarder_max_concurrency         = 4
+  ssm_read_concurrency              = 8
   max_receive_count                 = var.max_receive_count
   queue_message_retention_seconds   = 345600
   dlq_message_retention_seconds     = 1209600

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from patch_securityhub.events import REJECTION_REASONS, EventRejectedError, parse_event
-from unit_helpers import ACCOUNT, DATA, EVENT_FIELDS, REGION, compliance_event, ts
+from unit_helpers import ACCOUNT, DATA, EVENT_FIELDS, REGION, compliance_event, mutated_event, ts
 
 BAD_EVENTS = sorted((DATA / "bad_events").glob("*.json"))
 
@@ -111,19 +110,7 @@ def test_arbitrary_bodies_never_crash_the_parser(body: Any) -> None:
 def test_mutated_valid_events_are_parsed_or_rejected_cleanly(
     mutations: list[tuple[tuple[str, ...], Any]],
 ) -> None:
-    event = copy.deepcopy(compliance_event("i-0123456789abcdef0"))
-    for path, value in mutations:
-        target: Any = event
-        for key in path[:-1]:
-            if not isinstance(target, dict):
-                break
-            target = target.setdefault(key, {})
-        if not isinstance(target, dict):
-            continue
-        if value == "__delete__":
-            target.pop(path[-1], None)
-        else:
-            target[path[-1]] = value
+    event = mutated_event(mutations)
     try:
         parsed = parse_event(json.dumps(event), account=ACCOUNT, region=REGION)
     except EventRejectedError as rejection:

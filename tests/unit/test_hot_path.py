@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from patch_securityhub import events, logs, ssm_collect, timeutil
 from patch_securityhub.schemas import load_schema
-from unit_helpers import ACCOUNT, DATA, EVENT_FIELDS, REGION, compliance_event
+from unit_helpers import ACCOUNT, DATA, EVENT_FIELDS, REGION, compliance_event, mutated_event
 
 # The corpus cases that are JSON objects (the others are raw bodies, rejected before schema validation).
 EVENT_CASES = [
@@ -126,19 +126,7 @@ near_values = st.sampled_from(NEAR_VALUES)
 def test_fast_path_agrees_with_jsonschema_on_mutated_events(
     mutations: list[tuple[tuple[str, ...], Any]],
 ) -> None:
-    event = copy.deepcopy(compliance_event("i-0123456789abcdef0"))
-    for path, value in mutations:
-        target: Any = event
-        for key in path[:-1]:
-            if not isinstance(target, dict):
-                break
-            target = target.setdefault(key, {})
-        if not isinstance(target, dict):
-            continue
-        if value == "__delete__":
-            target.pop(path[-1], None)
-        else:
-            target[path[-1]] = value
+    event = mutated_event(mutations)
     assert _fast_accepts(event) == _jsonschema_accepts(event)
 
 

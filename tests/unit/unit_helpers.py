@@ -167,6 +167,24 @@ def compliance_event(
     return event
 
 
+def mutated_event(mutations: list[tuple[tuple[str, ...], Any]]) -> dict[str, Any]:
+    """A valid compliance event with each (path, value) applied: set, or "__delete__" to remove the field."""
+    event = compliance_event("i-0123456789abcdef0")
+    for path, value in mutations:
+        target: Any = event
+        for key in path[:-1]:
+            if not isinstance(target, dict):
+                break
+            target = target.setdefault(key, {})
+        if not isinstance(target, dict):
+            continue
+        if value == "__delete__":
+            target.pop(path[-1], None)
+        else:
+            target[path[-1]] = value
+    return event
+
+
 def node_ids(count: int, prefix: str = "i-") -> list[str]:
     width = 17
     return [f"{prefix}{index:0{width}x}" for index in range(1, count + 1)]

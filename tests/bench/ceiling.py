@@ -20,6 +20,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 SEARCH_PATHS = [str(HERE), str(HERE.parent / "harness"), str(HERE.parent / "localstack_ext")]
 READY_TIMEOUT_S = 120
+REDELIVERIES = 5  # a batch's transient nodes are tried again this often, then counted as not landed
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def _worker(job: Job, go: Any, ready: Any) -> dict[str, Any]:
     sys.path[:0] = SEARCH_PATHS
     os.environ.update(job.env)
     from patch_securityhub.aws import clients
-    from patch_securityhub.pipeline import NodeRequest, process
+    from patch_securityhub.pipeline import TRANSIENT, NodeRequest, process
     from patch_securityhub.retry import Backoff
     from recorded_aws import RecordedAws
     from workload import discarding_logger
@@ -53,25 +54,35 @@ def _worker(job: Job, go: Any, ready: Any) -> dict[str, Any]:
     started = time.monotonic()
     cpu_started = time.process_time()
     statuses: dict[str, int] = {}
-    import_calls = 0
+    import_calls = redeliveries = 0
     for start in range(0, len(ids), batch):
-        report = process(
-            [NodeRequest(node_id) for node_id in ids[start : start + batch]],
-            ssm_client=ssm,
-            securityhub_client=securityhub,
-            account=account,
-            region=region,
-            backoff=Backoff(attempts=12, cap_seconds=2.0),
-            logger=discarding_logger(),
-        )
-        import_calls += report.import_calls
-        for outcome in report.outcomes.values():
-            statuses[outcome.status] = statuses.get(outcome.status, 0) + 1
+        pending = ids[start : start + batch]
+        # Nodes left transient (throttled past the Backoff) come back like an SQS redelivery would.
+        for _ in range(REDELIVERIES + 1):
+            report = process(
+                [NodeRequest(node_id) for node_id in pending],
+                ssm_client=ssm,
+                securityhub_client=securityhub,
+                account=account,
+                region=region,
+                backoff=Backoff(),
+                logger=discarding_logger(),
+            )
+            import_calls += report.import_calls
+            pending = [o.node_id for o in report.outcomes.values() if o.status == TRANSIENT]
+            for outcome in report.outcomes.values():
+                if outcome.status != TRANSIENT:
+                    statuses[outcome.status] = statuses.get(outcome.status, 0) + 1
+            if not pending:
+                break
+            redeliveries += 1
+        statuses[TRANSIENT] = statuses.get(TRANSIENT, 0) + len(pending)
     return {
         "seconds": time.monotonic() - started,
         "cpu_seconds": time.process_time() - cpu_started - recorded.service_seconds,
         "statuses": statuses,
         "import_calls": import_calls,
+        "redeliveries": redeliveries,
     }
 
 
@@ -112,4 +123,5 @@ def import_ceiling(
         "worker_cpu_seconds": [round(r["cpu_seconds"], 1) for r in results],
         "statuses": statuses,
         "import_calls": sum(r["import_calls"] for r in results),
+        "redeliveries": sum(r["redeliveries"] for r in results),
     }

@@ -330,7 +330,6 @@ class SsmReader:
         """Per node: its non-compliant patches, or the error that stopped the read (one node's failure
         never stops the others). The two per-node APIs take one node per call, so the reads run on up to
         `concurrency` threads: the wait is SSM's latency, not CPU."""
-        results: dict[str, list[PatchItem] | Exception] = {}
 
         def read(node_id: str) -> list[PatchItem] | Exception:
             try:
@@ -339,13 +338,9 @@ class SsmReader:
                 return exc
 
         if concurrency <= 1 or len(node_ids) <= 1:
-            for node_id in node_ids:
-                results[node_id] = read(node_id)
-            return results
+            return {node_id: read(node_id) for node_id in node_ids}
         with ThreadPoolExecutor(max_workers=min(concurrency, len(node_ids))) as pool:
-            for node_id, result in zip(node_ids, pool.map(read, node_ids), strict=True):
-                results[node_id] = result
-        return results
+            return dict(zip(node_ids, pool.map(read, node_ids), strict=True))
 
     def all_node_ids(self) -> Iterator[str]:
         for page in self._pages("describe_instance_information", "InstanceInformationList", MaxResults=50):

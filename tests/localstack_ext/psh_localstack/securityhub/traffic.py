@@ -181,9 +181,10 @@ class Traffic:
         per_operation = {op: (float(r), int(b)) for op, (r, b) in (limits or {}).items()}
         if any(r <= 0 or b < 1 for r, b in [(rate, burst), *per_operation.values()]):
             raise ValueError("rate must be positive and burst at least 1")
-        ops = frozenset(operations) if operations else frozenset(DEFAULT_LIMITED_OPERATIONS)
-        if limits and not operations:
-            ops = frozenset()
+        if operations:
+            ops = frozenset(operations)
+        else:  # without either, BatchImportFindings at `rate` and `burst`
+            ops = frozenset() if per_operation else frozenset(DEFAULT_LIMITED_OPERATIONS)
         with self._lock:
             self._rate_limit = RateLimit(
                 enabled=enabled,

@@ -8,7 +8,7 @@ BUILD    := $(ROOT)/build
 VENV     := $(BUILD)/venv
 PY       := $(VENV)/bin/python
 BASE_PY  := $(shell command -v python3)
-PY312     = $(shell $(BASE_PY) tests/harness/pick_python.py)
+PY312     = $(shell $(BASE_PY) tests/tools/pick_python.py)
 
 # Terraform uses the project's own CLI config: the on-disk provider mirror when present, the registry otherwise.
 export TF_CLI_CONFIG_FILE := $(BUILD)/terraformrc
@@ -21,14 +21,16 @@ PYTEST := $(PY) -m pytest
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-$(BUILD)/terraformrc: tests/harness/terraform_cli_config.py
-	@$(BASE_PY) tests/harness/terraform_cli_config.py $(BUILD) >/dev/null
+$(BUILD)/terraformrc: tests/tools/terraform_cli_config.py
+	@$(BASE_PY) tests/tools/terraform_cli_config.py $(BUILD) >/dev/null
 
-$(VENV)/.stamp: tests/requirements/dev.txt lambda_src/pyproject.toml
+# The dev venv holds the runtime and the two rooms the suites import: the stage (psh_stage) and the local AWS's
+# control client (psh_localstack.client; LocalStack itself runs from its own venv).
+$(VENV)/.stamp: tests/requirements/dev.txt lambda_src/pyproject.toml tests/harness/pyproject.toml tests/localstack_ext/pyproject.toml
 	@mkdir -p $(BUILD)
 	@[ -x $(PY) ] || $(PY312) -m venv $(VENV)
 	$(PY) -m pip install -q -r tests/requirements/dev.txt
-	$(PY) -m pip install -q --no-deps -e lambda_src
+	$(PY) -m pip install -q --no-deps -e lambda_src -e tests/harness -e tests/localstack_ext
 	@touch $@
 
 .PHONY: venv
@@ -47,21 +49,21 @@ package: venv ## build the byte-reproducible Lambda zips into build/dist
 
 .PHONY: localstack-up
 localstack-up: venv ## start LocalStack with the project's extension on 127.0.0.1 (writes build/localstack.env)
-	$(PY) tests/harness/localstack.py up
+	$(PY) -m psh_stage.lifecycle up
 
 .PHONY: localstack-down
 localstack-down: venv ## stop LocalStack
-	$(PY) tests/harness/localstack.py down
+	$(PY) -m psh_stage.lifecycle down
 
 .PHONY: lint
 lint: venv ## ruff, terraform fmt/validate, checkov, docs drift
 	$(PY) -m ruff check lambda_src tests
 	$(PY) -m ruff format --check lambda_src tests
-	$(PY) tests/harness/lint_terraform.py
+	$(PY) tests/tools/lint_terraform.py
 
 .PHONY: docs
 docs: venv ## regenerate the module README's inputs/outputs tables
-	$(PY) tests/harness/tfdocs.py --write
+	$(PY) tests/tools/tfdocs.py --write
 
 .PHONY: test-unit
 test-unit: venv ## unit tests (no services)
@@ -74,11 +76,11 @@ test: venv ## all tests: lint, unit, plan, LocalStack extension, end to end, fau
 
 .PHONY: demo
 demo: venv package ## the main job: LocalStack + examples/complete + a simulated fleet scanned into Security Hub
-	$(PY) tests/harness/demo.py up
+	$(PY) -m psh_stage.demo up
 
 .PHONY: demo-down
 demo-down: venv ## tear the demo down (destroy, stop LocalStack)
-	$(PY) tests/harness/demo.py down
+	$(PY) -m psh_stage.demo down
 
 .PHONY: bench
 bench: venv package ## performance figures (printed and written to build/bench.json)
@@ -90,5 +92,5 @@ faults: venv package ## fault matrix on LocalStack only (table printed, rows in 
 
 .PHONY: clean
 clean: ## remove build/ (stops LocalStack first)
-	-[ -x $(PY) ] && $(PY) tests/harness/localstack.py down
+	-[ -x $(PY) ] && $(PY) -m psh_stage.lifecycle down
 	rm -rf $(BUILD)

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-SEARCH_PATHS = [str(HERE), str(HERE.parent / "harness"), str(HERE.parent / "localstack_ext")]
 READY_TIMEOUT_S = 120
 REDELIVERIES = 5  # a batch's transient nodes are tried again this often, then counted as not landed
 
@@ -35,7 +33,6 @@ class Job:
 
 
 def _worker(job: Job, go: Any, ready: Any) -> dict[str, Any]:
-    sys.path[:0] = SEARCH_PATHS
     os.environ.update(job.env)
     from patch_securityhub.aws import clients
     from patch_securityhub.pipeline import TRANSIENT, NodeRequest, process

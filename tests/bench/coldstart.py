@@ -16,27 +16,31 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-DIST = ROOT / "build" / "dist"
-LAMBDA_PYTHON = ROOT / "build" / "lambda-runtime" / "python3.12" / "bin" / "python"
+from psh_stage import lifecycle
+from psh_stage.paths import DIST, ROOT
+
+LAMBDA_PYTHON = lifecycle.lambda_runtime_python()
 HANDLERS = {"forwarder": "patch_securityhub.forwarder", "redrive": "patch_securityhub.redrive"}
 IMPORT_PROBE = (
-    "import sys, time; sys.path.insert(0, sys.argv[1]); t = time.perf_counter(); "
+    "import sys, time; t = time.perf_counter(); "
     "import importlib; m = importlib.import_module(sys.argv[2]); "
     "ms = (time.perf_counter() - t) * 1000; "
     "assert m.__file__.startswith(sys.argv[1]), m.__file__; print(ms)"
 )
 # Init phase of the first invocation: config + the three SDK clients the forwarder creates once per container.
 FIRST_CLIENTS_PROBE = (
-    "import sys, time; sys.path.insert(0, sys.argv[1]); "
+    "import sys, time; "
     "from patch_securityhub import forwarder; t = time.perf_counter(); forwarder.create_runtime(); "
     "print((time.perf_counter() - t) * 1000)"
 )
 
 
-def _run(args: list[str], env: dict[str, str] | None = None) -> str:
+def _run(args: list[str], env: dict[str, str], *path: str) -> str:
+    """The Lambda runtime's interpreter with a clean environment and only `path` before its own site-packages
+    (as Lambda puts the task root first); no user site."""
+    env = {**env, "PYTHONPATH": os.pathsep.join(path)}
     proc = subprocess.run(
-        [str(LAMBDA_PYTHON), "-I", *args], capture_output=True, text=True, check=False, env=env, timeout=120
+        [str(LAMBDA_PYTHON), "-s", *args], capture_output=True, text=True, check=False, env=env, timeout=120
     )
     if proc.returncode != 0:
         raise RuntimeError(f"{args[:2]} failed: {proc.stderr.strip()[-600:]}")
@@ -68,14 +72,18 @@ def measure(runs: int = 7, batch: int = 10) -> dict[str, Any]:
             target = Path(tmp) / name
             zipfile.ZipFile(archive).extractall(target)
             samples = [
-                float(_run(["-c", IMPORT_PROBE, str(target), module], _lambda_env())) for _ in range(runs)
+                float(_run(["-c", IMPORT_PROBE, str(target), module], _lambda_env(), str(target)))
+                for _ in range(runs)
+                for _ in range(runs)
             ]
             out[f"cold_start_ms_{name}"] = round(statistics.median(samples), 1)
         forwarder_dir = str(Path(tmp) / "forwarder")
-        clients = [float(_run(["-c", FIRST_CLIENTS_PROBE, forwarder_dir], _lambda_env())) for _ in range(3)]
+        clients = [float(_run(["-c", FIRST_CLIENTS_PROBE], _lambda_env(), forwarder_dir)) for _ in range(3)]
         out["first_invocation_init_ms"] = round(statistics.median(clients), 1)
         child = Path(__file__).with_name("rss_child.py")
-        rss = json.loads(_run([str(child), forwarder_dir, str(batch), str(ROOT)], _lambda_env()))
+        # The recorded AWS and the workload come from the bench and the rooms it imports, after the package.
+        rooms = [str(ROOT / "tests" / room) for room in ("bench", "harness", "localstack_ext")]
+        rss = json.loads(_run([str(child), forwarder_dir, str(batch)], _lambda_env(), forwarder_dir, *rooms))
     out["cold_start_ms"] = out["cold_start_ms_forwarder"]
     out["zip_bytes"] = out["zip_bytes_forwarder"]
     out["peak_rss_mb"] = round(rss["peak_rss_kib"] / 1024, 1)

@@ -12,20 +12,20 @@ import random
 import statistics
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import ceiling
-import demo
-import fleet
-import scenario
-import securityhub_control as shc
 from patch_securityhub.aws import sdk_config
 from patch_securityhub.config import DEFAULT_SSM_READ_CONCURRENCY
 from patch_securityhub.pipeline import IMPORTED, PERMANENT, TRANSIENT, NodeRequest, ProcessReport, process
-from scenario import Aws, Stage
+from psh_localstack.client import securityhub as shc
+from psh_localstack.client import ssm as ssm_control
+from psh_stage import demo, fleet
+from psh_stage.aws import Aws, wait_until
+from psh_stage.findings import own_findings
+from psh_stage.terraform import Stage, complete_stage
 from workload import discarding_logger, non_compliant_fleet
 
 REGISTER_CHUNK = 1000
@@ -66,16 +66,8 @@ def own_account_env(base_env: dict[str, str]) -> tuple[str, dict[str, str]]:
 
 
 def scan(endpoint: str, account: str, region: str, instance_ids: list[str]) -> None:
-    """The control route's synchronous Scan in `account` (fleet.scan_via_control has no account argument)."""
-    body = {"instance_ids": instance_ids, "operation": "Scan", "account_id": account, "region": region}
-    request = urllib.request.Request(
-        endpoint + "/_psh/ssm/scan",
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=600) as response:
-        response.read()
+    """The control route's synchronous Scan of `instance_ids` in `account`."""
+    ssm_control.scan_via_control(endpoint, instance_ids, account_id=account, region=region, timeout=600)
 
 
 def percentile(values: list[float], pct: int) -> float:
@@ -85,7 +77,7 @@ def percentile(values: list[float], pct: int) -> float:
 def count_own_findings(securityhub: Any, account: str, region: str, node_ids: set[str]) -> int:
     return sum(
         1
-        for f in scenario.own_findings(
+        for f in own_findings(
             securityhub, account, region, RecordState=[{"Value": "ACTIVE", "Comparison": "EQUALS"}]
         )
         if f["Resources"][0]["Id"] in node_ids
@@ -115,7 +107,7 @@ def fleet_throughput(
     ids = [spec["InstanceId"] for spec in specs]
     started = time.monotonic()
     for start in range(0, nodes, REGISTER_CHUNK):
-        fleet.register_nodes(
+        ssm_control.register_nodes(
             endpoint, specs[start : start + REGISTER_CHUNK], account_id=account, region=region
         )
     registered = time.monotonic()
@@ -263,7 +255,7 @@ def ceiling_throughput(
 
 
 def bench_stage(env: dict[str, str]) -> Stage:
-    return scenario.complete_stage(env, "bench")
+    return complete_stage(env, "bench")
 
 
 def terraform_and_e2e(
@@ -343,7 +335,7 @@ def _latency(
 ) -> dict[str, Any]:
     aws = Aws(env)
     specs = non_compliant_fleet(nodes, seed=200)
-    ids = fleet.register_nodes(endpoint, specs, account_id=account, region=aws.region)
+    ids = ssm_control.register_nodes(endpoint, specs, account_id=account, region=aws.region)
     ssm = aws.client("ssm")
     for index, node_id in enumerate(ids):  # the association targets tag:PatchGroup = web | batch
         group = ("web", "batch")[index % 2]
@@ -357,8 +349,8 @@ def _latency(
     log(f"  association {execution['Status']} in {took:.0f}s; {len(expected)} non-compliant")
     if not expected:
         raise RuntimeError("the scan reported no non-compliant node")
-    first = scenario.wait_until(
-        lambda: scenario.own_findings(aws.client("securityhub"), account, aws.region),
+    first = wait_until(
+        lambda: own_findings(aws.client("securityhub"), account, aws.region),
         bool,
         timeout=FIRST_FINDING_TIMEOUT_S,
         interval=0.5,

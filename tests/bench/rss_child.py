@@ -1,8 +1,9 @@
 """Run by coldstart.py in a fresh Lambda-runtime interpreter: handle one SQS batch, print memory use as JSON.
 
-argv: <unzipped forwarder package> <batch size> <repo root>
-The forwarder comes from the unzipped package (first on sys.path); the recorded AWS and the workload come from
-the repository's tests. The clients are real botocore clients, as in Lambda.
+argv: <unzipped forwarder package> <batch size>
+The forwarder comes from the unzipped package (first on PYTHONPATH, as Lambda puts the task root first); the
+recorded AWS and the workload come from the bench and the rooms after it on PYTHONPATH. The clients are
+real botocore clients, as in Lambda.
 """
 
 from __future__ import annotations
@@ -24,15 +25,12 @@ def high_water_kib() -> int:
 
 
 def main() -> None:
-    package, size, root = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
-    sys.path.insert(0, package)
+    package, size = sys.argv[1], int(sys.argv[2])
     started = time.perf_counter()
     from patch_securityhub import forwarder
 
     import_ms = (time.perf_counter() - started) * 1000
     rss_after_import = high_water_kib()
-    for folder in ("tests/bench", "tests/harness", "tests/localstack_ext"):
-        sys.path.append(str(root / folder))
     from recorded_aws import RecordedAws
     from workload import ACCOUNT, REGION, LambdaContext, non_compliant_fleet, runtime, sqs_records
 

@@ -19,15 +19,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import coldstart
+import forwarder_cost
+import report
+from psh_localstack.client import securityhub as shc
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-for folder in (HERE, ROOT / "tests" / "harness", ROOT / "tests" / "localstack_ext"):
-    sys.path.insert(0, str(folder))
-
-import coldstart  # noqa: E402
-import forwarder_cost  # noqa: E402
-import report  # noqa: E402
-import securityhub_control as shc  # noqa: E402
 
 PROFILE_OUT = ROOT / "build" / "bench-profile.txt"
 # Keeps the full run under 15 minutes on 2 cores whatever the emulator's speed (see on_localstack).
@@ -110,10 +108,9 @@ def profile(nodes: int) -> dict[str, Any]:
 
 def localstack_sections(bench: Bench, fleet_nodes: int, e2e_nodes: int) -> None:
     # Imported here: they load the LocalStack harness, needed only by these sections.
-    import demo
     import on_localstack
+    from psh_stage import lifecycle as harness
 
-    harness = demo.localstack_harness
     try:
         running = harness.up(verbose=False)
     except Exception as exc:

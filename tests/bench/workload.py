@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-import fleet
 from patch_securityhub.config import ForwarderConfig
 from patch_securityhub.forwarder import Runtime
 from patch_securityhub.logs import JsonLogger
+from psh_stage import fleet
+from psh_stage.events import compliance_event
 
 ACCOUNT = "210987654321"
 REGION = "us-east-2"
@@ -27,38 +28,12 @@ def non_compliant_fleet(count: int, seed: int, *, patch_group: str = "") -> list
     return nodes
 
 
-def compliance_event(
-    node_id: str, when: datetime, account: str = ACCOUNT, region: str = REGION
-) -> dict[str, Any]:
-    """`Configuration Compliance State Change` as EventBridge delivers it."""
-    stamp = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Configuration Compliance State Change",
-        "source": "aws.ssm",
-        "account": account,
-        "time": stamp,
-        "region": region,
-        "resources": [f"arn:aws:ssm:{region}:{account}:managed-instance/{node_id}"],
-        "detail": {
-            "last-runtime": stamp,
-            "compliance-status": "non_compliant",
-            "resource-type": "managed-instance",
-            "resource-id": node_id,
-            "compliance-type": "Patch",
-            "patch-baseline-id": "pb-0c10e65780EXAMPLE",
-            "severity": "critical",
-        },
-    }
-
-
 def sqs_records(node_ids: list[str], when: datetime) -> list[dict[str, Any]]:
     return [
         {
             "messageId": str(uuid.uuid4()),
             "receiptHandle": f"handle-{index}",
-            "body": json.dumps(compliance_event(node_id, when)),
+            "body": json.dumps(compliance_event(node_id, account=ACCOUNT, region=REGION, time=when)),
             "attributes": {"ApproximateReceiveCount": "1"},
             "messageAttributes": {},
             "eventSource": "aws:sqs",

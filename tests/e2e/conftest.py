@@ -6,17 +6,13 @@ schedule), so the outage path completes in minutes; nothing else differs from wh
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
-
-import securityhub_control
-from deployments import Deployment, build_package, deploy
+from psh_localstack.client import securityhub as securityhub_control
+from psh_stage.deployments import Deployment, build_package, deploy
 
 E2E_ACCOUNT = "111111111111"
 

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
-
-import scenario
-from scenario import Aws, Stage
+from psh_stage.aws import Aws
+from psh_stage.paths import DIST
+from psh_stage.terraform import Stage
 
 BASIC_ACCOUNT = "333333333333"
 # Rollout targets of the multi-account example: workspace -> account.
 ROLLOUT = {"staging": "444444444444", "prod": "555555555555"}
 ROLE_NAME = "patch-securityhub-rollout"
 ZIPS = {
-    "forwarder_zip_path": str(scenario.DIST / "forwarder.zip"),
-    "redrive_zip_path": str(scenario.DIST / "redrive.zip"),
+    "forwarder_zip_path": str(DIST / "forwarder.zip"),
+    "redrive_zip_path": str(DIST / "redrive.zip"),
 }
 
 

@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import json
 import random
-import sys
-import uuid
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
-
-import fleet
-import scenario
-import securityhub_control
+from psh_localstack.client import securityhub as securityhub_control
+from psh_localstack.client import ssm as ssm_control
+from psh_stage import fleet
+from psh_stage.aws import queue_depths, tag_nodes, wait_until
+from psh_stage.events import compliance_event
+from psh_stage.findings import by_node
 
 SEVERITY_ORDER = ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 NORMALIZED = {"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 40, "HIGH": 70, "CRITICAL": 90}
@@ -34,13 +30,11 @@ REGISTERED: dict[str, dict[str, Any]] = {}
 def register(deployment: Any, count: int, seed: int, patch_group: str = "web") -> list[str]:
     nodes = fleet.mixed_fleet(count, seed=seed, patch_group=patch_group, patches_per_node=3)
     REGISTERED.update({node["InstanceId"]: node for node in nodes})
-    node_ids = fleet.register_nodes(
+    node_ids = ssm_control.register_nodes(
         deployment.endpoint, nodes, account_id=deployment.account, region=deployment.aws.region
     )
     # examples/complete's association targets the tag PatchGroup = web | batch.
-    scenario.tag_nodes(
-        deployment.aws.client("ssm"), {node_id: {"PatchGroup": patch_group} for node_id in node_ids}
-    )
+    tag_nodes(deployment.aws.client("ssm"), {node_id: {"PatchGroup": patch_group} for node_id in node_ids})
     return node_ids
 
 
@@ -71,16 +65,16 @@ def ssm_truth(deployment: Any, node_ids: list[str]) -> dict[str, dict[str, Any]]
 
 def wait_findings(deployment: Any, node_ids: set[str], done: Any, what: str) -> dict[str, list[dict]]:
     def probe() -> dict[str, list[dict]]:
-        nodes = scenario.by_node(deployment.findings())
+        nodes = by_node(deployment.findings())
         return {node: found for node, found in nodes.items() if node in node_ids}
 
-    return scenario.wait_until(probe, done, timeout=FLOW_TIMEOUT, interval=1.0, what=what)
+    return wait_until(probe, done, timeout=FLOW_TIMEOUT, interval=1.0, what=what)
 
 
 def wait_queues_empty(deployment: Any, names: tuple[str, ...] = ("main", "dlq")) -> None:
     sqs = deployment.aws.client("sqs")
-    scenario.wait_until(
-        lambda: scenario.queue_depths(sqs, {n: deployment.queues[n] for n in names}),
+    wait_until(
+        lambda: queue_depths(sqs, {n: deployment.queues[n] for n in names}),
         lambda depths: not any(depths.values()),
         timeout=FLOW_TIMEOUT,
         what=f"queues {names} to drain",
@@ -147,7 +141,7 @@ def test_second_scan_updates_findings_in_place(deployment: Any) -> None:
         node = REGISTERED[node_id]
         patch = fleet.make_patch(random.Random(index), node["PlatformType"], 99, state="MISSING")
         released.append({**node, "Patches": [*node["Patches"], patch]})
-    fleet.register_nodes(
+    ssm_control.register_nodes(
         deployment.endpoint, released, account_id=deployment.account, region=deployment.aws.region
     )
     fleet.run_association_once(deployment.aws.client("ssm"), deployment.module["patch_association_id"])
@@ -203,26 +197,8 @@ def _eq(value: str) -> dict[str, str]:
 
 
 def _event(deployment: Any, node_id: str, **overrides: Any) -> dict[str, Any]:
-    region, account = deployment.aws.region, overrides.pop("account", deployment.account)
-    event = {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Configuration Compliance State Change",
-        "source": "aws.ssm",
-        "account": account,
-        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": region,
-        "resources": [f"arn:aws:ssm:{region}:{account}:managed-instance/{node_id}"],
-        "detail": {
-            "last-runtime": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "compliance-status": "non_compliant",
-            "resource-type": "managed-instance",
-            "resource-id": node_id,
-            "compliance-type": "Patch",
-            "patch-baseline-id": "pb-0123456789abcdef0",
-            "severity": "critical",
-        },
-    }
+    account = overrides.pop("account", deployment.account)
+    event = compliance_event(node_id, account=account, region=deployment.aws.region)
     event.update(overrides)
     return event
 
@@ -260,7 +236,7 @@ def test_poison_messages_are_quarantined_while_good_ones_land(deployment: Any) -
         ).get("Messages", [])
         return {m["MessageAttributes"]["reason"]["StringValue"]: json.loads(m["Body"]) for m in messages}
 
-    held = scenario.wait_until(
+    held = wait_until(
         quarantined, lambda q: len(q) >= len(poison), timeout=FLOW_TIMEOUT, what="poison in quarantine"
     )
     assert set(held) == set(poison)
@@ -283,8 +259,8 @@ def test_security_hub_outage_goes_through_dlq_and_redrive_exactly_once(deploymen
         non_compliant = {n for n, t in truth.items() if t["non_compliant"]}
         assert non_compliant
         # Retries exhaust maxReceiveCount; every event ends in the DLQ, nothing imported, nothing lost.
-        scenario.wait_until(
-            lambda: scenario.queue_depths(sqs, deployment.queues),
+        wait_until(
+            lambda: queue_depths(sqs, deployment.queues),
             lambda d: d["main"] == 0 and d["dlq"] >= len(non_compliant),
             timeout=400,
             interval=3,
@@ -292,7 +268,7 @@ def test_security_hub_outage_goes_through_dlq_and_redrive_exactly_once(deploymen
         )
     finally:
         securityhub_control.clear_fault(deployment.endpoint)
-    assert not set(scenario.by_node(deployment.findings())) & non_compliant
+    assert not set(by_node(deployment.findings())) & non_compliant
     # Security Hub is back: the scheduled redrive moves the DLQ back, the forwarder imports everything once.
     found = wait_findings(
         deployment, non_compliant, lambda f: set(f) == non_compliant, "findings after the redrive"

@@ -8,20 +8,15 @@ recovers within the suite's time budget. Everything else is examples/complete as
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import fleet
 import matrix
-import securityhub_control
-from deployments import Deployment, build_package, deploy
+import pytest
+from psh_localstack.client import securityhub as securityhub_control
+from psh_localstack.client import ssm as ssm_control
+from psh_stage.deployments import Deployment, build_package, deploy
 
 FAULTS_ACCOUNT = "222222222222"
 FAULTS_TF_VARS = {"forwarder_timeout": 5}
@@ -45,7 +40,7 @@ def deployment(localstack: Any, package: Path) -> Iterator[Deployment]:
 def clear_faults(endpoint: str) -> None:
     securityhub_control.clear_fault(endpoint)
     securityhub_control.fail_findings(endpoint, "-", 0)
-    fleet.clear_ssm_fault(endpoint)
+    ssm_control.clear_fault(endpoint)
 
 
 @pytest.fixture

@@ -17,23 +17,22 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 import time
-import urllib.error
-import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
-
-import fleet
-import scenario
-from deployments import Deployment
+from psh_localstack.client import ssm as ssm_control
+from psh_stage import fleet
+from psh_stage.aws import queue_depths
+from psh_stage.deployments import Deployment
+from psh_stage.events import compliance_event
+from psh_stage.findings import by_node
+from psh_stage.paths import BUILD
 
 CONVERGE_TIMEOUT = 240.0
-RESULTS_FILE = scenario.BUILD / "faults.json"
+RESULTS_FILE = BUILD / "faults.json"
 POISON_BODY = "{poison: this is not json"
 
 
@@ -63,13 +62,13 @@ class Fleet:
         # their compliance, and a rescan that changes nothing emits no event. Start from fresh nodes.
         for spec in specs:
             try:
-                fleet.delete_node_of(
+                ssm_control.delete_node_of(
                     deployment.endpoint, spec["InstanceId"], deployment.account, deployment.aws.region
                 )
-            except urllib.error.HTTPError as error:
-                if error.code != 404:
+            except ssm_control.ControlError as error:
+                if error.status != 404:
                     raise
-        ids = fleet.register_nodes(
+        ids = ssm_control.register_nodes(
             deployment.endpoint, specs, account_id=deployment.account, region=deployment.aws.region
         )
         return cls(deployment, ids, {spec["InstanceId"]: spec for spec in specs})
@@ -78,7 +77,7 @@ class Fleet:
         """Scan the nodes; returns the compliance events that emits (the emulator publishes one per node whose
         compliance state changed, which every scan of these tests does)."""
         scanned = node_ids or self.node_ids
-        answer = fleet.scan_via_control(
+        answer = ssm_control.scan_via_control(
             self.deployment.endpoint,
             scanned,
             account_id=self.deployment.account,
@@ -95,7 +94,7 @@ class Fleet:
             node = {**node, "Patches": [*node["Patches"], patch]}
             self.nodes[node_id] = node
             updated.append(node)
-        fleet.register_nodes(
+        ssm_control.register_nodes(
             self.deployment.endpoint,
             updated,
             account_id=self.deployment.account,
@@ -137,29 +136,16 @@ class Fleet:
     def event_body(self, node_id: str, truth: dict[str, Any]) -> str:
         """The compliance event SSM publishes for the node's scan described by `truth` (as EventBridge
         delivers it to the queue)."""
-        account, region = self.deployment.account, self.deployment.aws.region
-        end: datetime = truth["end"]
-        return json.dumps(
-            {
-                "version": "0",
-                "id": str(uuid.uuid4()),
-                "detail-type": "Configuration Compliance State Change",
-                "source": "aws.ssm",
-                "account": account,
-                "time": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "region": region,
-                "resources": [f"arn:aws:ssm:{region}:{account}:managed-instance/{node_id}"],
-                "detail": {
-                    "last-runtime": end.strftime("%Y-%m-%dT%H:%M:%S.") + f"{end.microsecond // 1000:03d}Z",
-                    "compliance-status": "non_compliant" if truth["non_compliant"] else "compliant",
-                    "resource-type": "managed-instance",
-                    "resource-id": node_id,
-                    "compliance-type": "Patch",
-                    "patch-baseline-id": truth["baseline"],
-                    "severity": "critical" if truth["non_compliant"] else "unspecified",
-                },
-            }
+        status = "non_compliant" if truth["non_compliant"] else "compliant"
+        event = compliance_event(
+            node_id,
+            account=self.deployment.account,
+            region=self.deployment.aws.region,
+            status=status,
+            time=truth["end"],
+            baseline_id=truth["baseline"],
         )
+        return json.dumps(event)
 
 
 def _millis(value: Any) -> datetime:
@@ -201,7 +187,7 @@ class EndState:
 
 
 def end_state(deployment: Deployment, truth: dict[str, dict[str, Any]]) -> EndState:
-    findings = scenario.by_node(deployment.findings())
+    findings = by_node(deployment.findings())
     expected = {n for n, t in truth.items() if t["non_compliant"]}
     present = duplicates = missing = 0
     for node_id in truth:
@@ -219,7 +205,7 @@ def end_state(deployment: Deployment, truth: dict[str, dict[str, Any]]) -> EndSt
             missing += 0 if latest else 1
         else:
             present += len(active)  # a compliant node with an ACTIVE finding counts against the total
-    depths = scenario.queue_depths(deployment.aws.client("sqs"), deployment.queues)
+    depths = queue_depths(deployment.aws.client("sqs"), deployment.queues)
     return EndState(len(expected), present, duplicates, missing, depths, depths["quarantine"])
 
 

@@ -17,10 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-import fleet
-import scenario
-import securityhub_control as shc
-from deployments import Deployment
 from matrix import (
     POISON_BODY,
     Fleet,
@@ -29,6 +25,10 @@ from matrix import (
     send_bodies,
     wait_converged,
 )
+from psh_localstack.client import securityhub as shc
+from psh_localstack.client import ssm as ssm_control
+from psh_stage.aws import queue_depths, wait_until
+from psh_stage.deployments import Deployment
 
 REDRIVE_WAIT = 150.0  # the redrive runs every minute; LocalStack's scheduler may start a tick late
 # The burst drains in ~170 s on an idle 2-core machine; the wait leaves room for a busy one (a convergence
@@ -124,14 +124,14 @@ def _ssm_fault(
     deployment: Deployment, record: Callable, mode: str, operations: list[str] | None, seed: int
 ) -> None:
     nodes = Fleet.register(deployment, 8, seed=seed)
-    before = sum(fleet.ssm_fault_status(deployment.endpoint)["rejected"].values())
+    before = sum(ssm_control.fault_status(deployment.endpoint)["rejected"].values())
     t0 = time.monotonic()
-    fleet.set_ssm_fault(deployment.endpoint, mode, seconds=4, operations=operations)
+    ssm_control.set_fault(deployment.endpoint, mode, seconds=4, operations=operations)
     sent = _poison(deployment) + nodes.scan()
     time.sleep(max(0.0, t0 + 4.2 - time.monotonic()))  # the harness reads SSM too: after the fault
     label = "throttled (400)" if mode == "throttle" else "5xx (500)"
     _finish(deployment, record, f"SSM reads {label} 4 s", nodes, sent=sent, recover_from=t0 + 4)
-    after = sum(fleet.ssm_fault_status(deployment.endpoint)["rejected"].values())
+    after = sum(ssm_control.fault_status(deployment.endpoint)["rejected"].values())
     assert after > before, "the fault was never hit"
 
 
@@ -172,8 +172,8 @@ def test_security_hub_down_past_the_retry_window_and_again_during_redrive(
     sent = _poison(deployment) + nodes.scan()
     # Two failed receives (visibility 30 s each): every event is in the DLQ; the redrive's probe sees the
     # outage and moves nothing.
-    scenario.wait_until(
-        lambda: scenario.queue_depths(sqs, deployment.queues),
+    wait_until(
+        lambda: queue_depths(sqs, deployment.queues),
         lambda d: d["main"] == 0 and d["dlq"] > 0,
         timeout=180,
         interval=2,
@@ -185,14 +185,14 @@ def test_security_hub_down_past_the_retry_window_and_again_during_redrive(
     shc.set_fault(
         deployment.endpoint, "unavailable", seconds=3600, operations=["GetFindings", "BatchImportFindings"]
     )
-    scenario.wait_until(
-        lambda: scenario.queue_depths(sqs, deployment.queues)["dlq"],
+    wait_until(
+        lambda: queue_depths(sqs, deployment.queues)["dlq"],
         lambda depth: depth == 0,
         timeout=REDRIVE_WAIT,
         interval=1,
         what="the scheduled redrive to drain the DLQ",
     )
-    scenario.wait_until(
+    wait_until(
         lambda: shc.rejected_count(deployment.endpoint, "GetFindings"),
         lambda count: count > rejected,
         timeout=60,

@@ -8,11 +8,8 @@ default zip paths (../../build/dist/*.zip) resolve to placeholder packages made 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
-import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,12 +17,10 @@ from pathlib import Path
 import pytest
 import tftest
 from moto.server import ThreadedMotoServer
+from psh_stage import paths, terraform
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = paths.ROOT
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-TERRAFORM_IGNORE = shutil.ignore_patterns(
-    ".terraform", ".terraform.lock.hcl", "terraform.tfstate*", "terraform.tfstate.d", "*.tfplan"
-)
 # A moto account that is not LocalStack's, so that tests catch anything that assumes 000000000000.
 MOTO_ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -35,17 +30,6 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def terraform_cli_config() -> Path:
-    """The project's Terraform CLI config (provider mirror + plugin cache), created if missing."""
-    out = subprocess.run(
-        [sys.executable, str(REPO / "tests/harness/terraform_cli_config.py"), str(REPO / "build")],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return Path(out.strip())
 
 
 @pytest.fixture(scope="session")
@@ -61,24 +45,16 @@ def moto_endpoint() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def terraform_env(moto_endpoint: str) -> dict[str, str]:
-    """Environment for Terraform: standard AWS SDK variables only, as a LocalStack run would use."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
-    env.update(
+    """The stage's one Terraform environment, pointed at moto with test credentials."""
+    return terraform.terraform_env(
         {
             "AWS_ENDPOINT_URL": moto_endpoint,
             "AWS_ACCESS_KEY_ID": "test",
             "AWS_SECRET_ACCESS_KEY": "test",
             "AWS_REGION": REGION,
             "AWS_MAX_ATTEMPTS": "2",
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "TF_VAR_aws_max_retries": "2",
-            "TF_CLI_CONFIG_FILE": str(terraform_cli_config()),
-            "TF_IN_AUTOMATION": "1",
-            "CHECKPOINT_DISABLE": "1",
         }
     )
-    return env
 
 
 def write_placeholder_zip(path: Path) -> None:
@@ -91,7 +67,7 @@ def write_placeholder_zip(path: Path) -> None:
 def scratch_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("terraform")
     for part in ("modules", "examples"):
-        shutil.copytree(REPO / part, root / part, ignore=TERRAFORM_IGNORE)
+        shutil.copytree(REPO / part, root / part, ignore=terraform.NOT_SOURCES)
     shutil.copytree(FIXTURES, root / "fixtures")
     for name in ("forwarder", "redrive"):
         write_placeholder_zip(root / "build" / "dist" / f"{name}.zip")

@@ -2,34 +2,39 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from psh_stage.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def load_builder() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_package", ROOT / "lambda_src" / "build_package.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def build(out: Path) -> None:
+    """What `make package` runs; the dependency cache is shared with it, so downloads happen once."""
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "lambda_src" / "build_package.py"),
+            "--out",
+            str(out),
+            "--arch",
+            "x86_64",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
 
 
 @pytest.fixture(scope="module")
 def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    builder = load_builder()
-    cache = ROOT / "build" / "lambda-deps"  # shared with `make package`: downloads once
     first, second = tmp_path_factory.mktemp("dist1"), tmp_path_factory.mktemp("dist2")
-    builder.build(first, "x86_64", cache)
-    builder.build(second, "x86_64", cache)
+    build(first)
+    build(second)
     return first, second
 
 
@@ -58,9 +63,10 @@ def test_zip_entries_are_normalised(two_builds: tuple[Path, Path]) -> None:
 
 
 def run_isolated(directory: Path, code: str) -> str:
-    """Run with no site-packages at all: only the unpacked zip is importable."""
+    """No site-packages at all (-S): only the unpacked zip (on PYTHONPATH) and the stdlib are importable."""
     result = subprocess.run(
-        [sys.executable, "-S", "-c", f"import sys; sys.path.insert(0, {str(directory)!r})\n{code}"],
+        [sys.executable, "-S", "-c", code],
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(directory)},
         capture_output=True,
         text=True,
         check=False,
@@ -75,7 +81,7 @@ def test_forwarder_zip_is_self_contained(two_builds: tuple[Path, Path], tmp_path
         archive.extractall(tmp_path)
     out = run_isolated(
         tmp_path,
-        "import json\n"
+        "import json, sys\n"
         "import patch_securityhub.forwarder\n"
         "from patch_securityhub.events import parse_event\n"
         "event = {'version': '0', 'id': 'x', 'detail-type': 'Configuration Compliance State Change',\n"

@@ -12,10 +12,12 @@ from botocore.stub import Stubber
 from botocore.validate import ParamValidator
 from patch_securityhub.asff import finding_errors
 from patch_securityhub.ssm_collect import STATE_FILTER_VALUES
+from psh_stage import events
 
 DATA = Path(__file__).parent / "data"
 ACCOUNT = "111122223333"
 REGION = "us-east-2"
+FIXED_EVENT_ID = "01234567-0123-0123-0123-0123456789ab"
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:patch-securityhub-forwarder"
 
 _MODEL = botocore.session.get_session().get_service_model("securityhub")
@@ -145,24 +147,10 @@ EVENT_FIELDS = [
 def compliance_event(
     node_id: str, status: str = "non_compliant", time: str = "2026-11-23T10:01:05Z", **overrides: Any
 ) -> dict[str, Any]:
-    event: dict[str, Any] = {
-        "version": "0",
-        "id": "01234567-0123-0123-0123-0123456789ab",
-        "detail-type": "Configuration Compliance State Change",
-        "source": "aws.ssm",
-        "account": ACCOUNT,
-        "time": time,
-        "region": REGION,
-        "resources": [f"arn:aws:ssm:{REGION}:{ACCOUNT}:managed-instance/{node_id}"],
-        "detail": {
-            "resource-type": "managed-instance",
-            "resource-id": node_id,
-            "compliance-status": status,
-            "compliance-type": "Patch",
-            "patch-baseline-id": "pb-0123456789abcdef0",
-            "severity": "critical",
-        },
-    }
+    """The stage's compliance event in the unit tests' account and region; `overrides` replace top keys."""
+    event = events.compliance_event(
+        node_id, account=ACCOUNT, region=REGION, status=status, time=time, event_id=FIXED_EVENT_ID
+    )
     event.update(overrides)
     return event
 

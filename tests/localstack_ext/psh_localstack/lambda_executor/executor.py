@@ -40,7 +40,7 @@ def interpreter_for(runtime: str | None) -> str:
     if not path or not os.access(path, os.X_OK):
         raise LambdaRuntimeException(
             f"no interpreter for runtime {runtime}: set {variable} to a python with what the Lambda runtime "
-            "provides (tests/harness/localstack.py builds build/lambda-runtime/python3.12)"
+            "provides (the stage, psh_stage.lifecycle, builds build/lambda-runtime/python3.12)"
         )
     return path
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -16,8 +15,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-BUILD = REPO / "build"
+from psh_stage import paths, terraform
+
+REPO = paths.ROOT
+BUILD = paths.BUILD
 CHECKOV_VENV = BUILD / "checkov-venv"
 CHECKOV_REQUIREMENTS = REPO / "tests" / "requirements" / "checkov.txt"
 TERRAFORM_ROOTS = (
@@ -27,18 +28,6 @@ TERRAFORM_ROOTS = (
     "examples/multi-account",
 )
 CHECKOV_PATHS = ("modules", "examples")
-
-
-def terraform_env() -> dict[str, str]:
-    config = subprocess.run(
-        [sys.executable, str(REPO / "tests/harness/terraform_cli_config.py"), str(BUILD)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    env = {k: v for k, v in os.environ.items() if k != "TF_LOG"}
-    env.update({"TF_CLI_CONFIG_FILE": config, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"})
-    return env
 
 
 def run(cmd: Sequence[str], cwd: Path = REPO, env: dict[str, str] | None = None) -> bool:
@@ -75,7 +64,7 @@ def checkov_python() -> Path:
     if python.exists() and stamp.exists() and stamp.read_text() == wanted:
         return python
     base = subprocess.run(
-        [sys.executable, str(REPO / "tests/harness/pick_python.py")],
+        [sys.executable, str(REPO / "tests/tools/pick_python.py")],
         check=True,
         capture_output=True,
         text=True,
@@ -137,11 +126,11 @@ def checkov(env: dict[str, str]) -> bool:
 
 
 def docs() -> bool:
-    return run([sys.executable, str(REPO / "tests/harness/tfdocs.py"), "--check"])
+    return run([sys.executable, str(REPO / "tests/tools/tfdocs.py"), "--check"])
 
 
 def main() -> int:
-    env = terraform_env()
+    env = terraform.terraform_env()
     steps = {
         "terraform fmt": lambda: terraform_fmt(env),
         "terraform init+validate": lambda: terraform_validate(env),

@@ -1,11 +1,11 @@
 """Start, stop and inspect the project's LocalStack (host mode, no docker) with the psh_localstack extension.
 
-    python tests/harness/localstack.py up       # create venvs if needed, start or reuse LocalStack
-    python tests/harness/localstack.py down     # stop it by PID (SIGTERM, SIGKILL, its process group)
-    python tests/harness/localstack.py status   # running/healthy, endpoint, PID, memory
-    python tests/harness/localstack.py lock     # re-pin tests/requirements/localstack.txt from localstack.in
+    python -m psh_stage.lifecycle up       # create venvs if needed, start or reuse LocalStack
+    python -m psh_stage.lifecycle down     # stop it by PID (SIGTERM, SIGKILL, its process group)
+    python -m psh_stage.lifecycle status   # running/healthy, endpoint, PID, memory
+    python -m psh_stage.lifecycle lock     # re-pin tests/requirements/localstack.txt from localstack.in
 
-Stdlib only: runs from build/venv or any Python 3. Everything lives under build/: build/localstack/ (venv,
+Stdlib only. Everything lives under build/: build/localstack/ (venv,
 files, log, pid) and build/lambda-runtime/python3.12 (the interpreter the host Lambda executor runs functions
 with).
 build/localstack.env holds the settings any tool needs (AWS_ENDPOINT_URL, test credentials, region).
@@ -31,8 +31,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-BUILD = ROOT / "build"
+from psh_stage.paths import BUILD, LOCAL_AWS, ROOT, TOOLS
+from psh_stage.paths import REQUIREMENTS as REQUIREMENTS_DIR
+
 VENV = BUILD / "localstack" / "venv"
 # One instance by default (build/localstack, settings in build/localstack.env). PSH_LOCALSTACK_INSTANCE=<name>
 # runs a separate one (build/localstack-<name>/, its settings in that folder), e.g. for a developer's scratch
@@ -43,13 +44,13 @@ LOG = HOME / "localstack.log"
 PID_FILE = HOME / "pid"
 ENV_FILE = HOME / "localstack.env" if _INSTANCE else BUILD / "localstack.env"
 LOCK_FILE = BUILD / f".localstack{'-' + _INSTANCE if _INSTANCE else ''}.lock"
-REQUIREMENTS = ROOT / "tests" / "requirements" / "localstack.txt"
-REQUIREMENTS_IN = ROOT / "tests" / "requirements" / "localstack.in"
-EXTENSION = ROOT / "tests" / "localstack_ext"
-LAMBDA_RUNTIME_REQUIREMENTS = ROOT / "tests" / "requirements" / "lambda-runtime.txt"
+REQUIREMENTS = REQUIREMENTS_DIR / "localstack.txt"
+REQUIREMENTS_IN = REQUIREMENTS_DIR / "localstack.in"
+EXTENSION = LOCAL_AWS
+LAMBDA_RUNTIME_REQUIREMENTS = REQUIREMENTS_DIR / "lambda-runtime.txt"
 LAMBDA_RUNTIMES = BUILD / "lambda-runtime"
 SECURITYHUB_PROVIDER = EXTENSION / "psh_localstack" / "securityhub" / "provider.py"
-PICK_PYTHON = ROOT / "tests" / "harness" / "pick_python.py"
+PICK_PYTHON = TOOLS / "pick_python.py"
 
 REGION = "us-east-1"
 START_TIMEOUT_S = 120.0
@@ -554,7 +555,7 @@ def lock() -> None:
     ).stdout
     header = (
         "# Full pinned LocalStack venv (Python >= 3.12). Direct dependencies: localstack.in; regenerate "
-        "with\n# `python tests/harness/localstack.py lock`.\n"
+        "with\n# `python -m psh_stage.lifecycle lock`.\n"
     )
     REQUIREMENTS.write_text(
         header + "".join(line + "\n" for line in frozen.splitlines() if not line.startswith("-e"))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
-from test_securityhub_support import Account, account, endpoint, error_code, eventually, hub, shc, status_code
+from psh_localstack.client import securityhub as shc
+from test_securityhub_support import Account, account, endpoint, error_code, eventually, hub, status_code
 
 
 def _describe_ok(account: Account) -> bool:

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import scenario
-from scenario import Aws, Stage
+from psh_stage import terraform
+from psh_stage.aws import Aws
+from psh_stage.findings import own_findings
+from psh_stage.paths import DIST, ROOT
+from psh_stage.terraform import Stage
 
 FAST_RETRY = {
     "forwarder_timeout": 10,  # queue visibility = 6 x timeout = 60 s
@@ -47,22 +50,22 @@ class Deployment:
         }
 
     def findings(self, **filters: Any) -> list[dict[str, Any]]:
-        return scenario.own_findings(self.aws.client("securityhub"), self.account, self.aws.region, **filters)
+        return own_findings(self.aws.client("securityhub"), self.account, self.aws.region, **filters)
 
 
 def complete_stage(env: dict[str, str], name: str, **tf_vars: Any) -> Stage:
     """examples/complete with the packaged zips and FAST_RETRY; `tf_vars` override any of them."""
-    return scenario.complete_stage(env, name, **{**FAST_RETRY, **tf_vars})
+    return terraform.complete_stage(env, name, **{**FAST_RETRY, **tf_vars})
 
 
 def build_package() -> Path:
     """The real Lambda zips, built the way `make package` builds them."""
     subprocess.run(
-        [sys.executable, str(scenario.ROOT / "lambda_src" / "build_package.py"), "--out", str(scenario.DIST)],
+        [sys.executable, str(ROOT / "lambda_src" / "build_package.py"), "--out", str(DIST)],
         check=True,
         capture_output=True,
     )
-    return scenario.DIST
+    return DIST
 
 
 def deploy(localstack_env: dict[str, str], account: str, name: str, **tf_vars: Any) -> Deployment:

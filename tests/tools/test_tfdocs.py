@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import re
-import sys
 
-from plan_support import REPO
-
-sys.path.insert(0, str(REPO / "tests" / "harness"))
 import tfdocs
+from psh_stage.paths import ROOT as REPO
 
 MODULE = REPO / "modules" / "patch-securityhub"
 

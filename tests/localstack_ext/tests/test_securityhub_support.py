@@ -6,14 +6,10 @@ tests never see each other's hubs or findings and need no global reset.
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import boto3
@@ -22,18 +18,6 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 REGION = "us-east-1"
-CONTROL_CLIENT = Path(__file__).resolve().parents[1] / "harness" / "securityhub_control.py"
-
-
-def _load_control_client() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("psh_securityhub_control", CONTROL_CLIENT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-shc = _load_control_client()
 
 
 def make_client(endpoint: str, account_id: str, region: str = REGION, validate: bool = True) -> Any:

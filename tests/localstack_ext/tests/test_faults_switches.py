@@ -14,10 +14,10 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from test_securityhub_support import Account, account, endpoint, error_code, hub, shc, status_code
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
-import fleet
+from psh_localstack.client import securityhub as shc
+from psh_localstack.client import ssm as ssm_control
+from psh_stage import fleet
+from test_securityhub_support import Account, account, endpoint, error_code, hub, status_code
 
 
 def test_failed_findings_switch_fails_only_matching_findings_then_disarms(
@@ -85,9 +85,9 @@ def test_ssm_fault_fails_the_forwarder_reads_then_recovers(
     ssm_client, localstack, mode, code, status
 ) -> None:
     node = fleet.mixed_fleet(1, seed=77)[0]
-    (node_id,) = fleet.register_nodes(localstack.endpoint, [node], account_id="333333333333")
+    (node_id,) = ssm_control.register_nodes(localstack.endpoint, [node], account_id="333333333333")
     try:
-        state = fleet.set_ssm_fault(
+        state = ssm_control.set_fault(
             localstack.endpoint, mode, seconds=2, operations=["DescribeInstancePatchStates"]
         )
         assert state["fault"]["operations"] == ["DescribeInstancePatchStates"]
@@ -100,16 +100,16 @@ def test_ssm_fault_fails_the_forwarder_reads_then_recovers(
             Filters=[{"Key": "InstanceIds", "Values": [node_id]}]
         )
         assert [i["InstanceId"] for i in listed["InstanceInformationList"]] == [node_id]
-        assert fleet.ssm_fault_status(localstack.endpoint)["rejected"]["DescribeInstancePatchStates"] >= 1
+        assert ssm_control.fault_status(localstack.endpoint)["rejected"]["DescribeInstancePatchStates"] >= 1
         time.sleep(2.1)
         assert ssm_client.describe_instance_patch_states(InstanceIds=[node_id])["InstancePatchStates"] == []
     finally:
-        fleet.clear_ssm_fault(localstack.endpoint)
+        ssm_control.clear_fault(localstack.endpoint)
 
 
 def test_ssm_fault_defaults_to_all_reads_and_is_validated(ssm_client, localstack) -> None:
     try:
-        state = fleet.set_ssm_fault(localstack.endpoint, "throttle", seconds=30)
+        state = ssm_control.set_fault(localstack.endpoint, "throttle", seconds=30)
         assert len(state["fault"]["operations"]) == 4
         with pytest.raises(ClientError) as caught:
             ssm_client.list_compliance_items(
@@ -118,10 +118,10 @@ def test_ssm_fault_defaults_to_all_reads_and_is_validated(ssm_client, localstack
         assert error_code(caught.value) == "ThrottlingException"
         ssm_client.describe_patch_baselines()  # not a forwarder read: unaffected
     finally:
-        fleet.clear_ssm_fault(localstack.endpoint)
-    assert fleet.ssm_fault_status(localstack.endpoint)["fault"] is None
+        ssm_control.clear_fault(localstack.endpoint)
+    assert ssm_control.fault_status(localstack.endpoint)["fault"] is None
     for body in ({"mode": "explode", "seconds": 2}, {"mode": "throttle", "seconds": 0}):
-        with pytest.raises(urllib.error.HTTPError):
-            fleet._call(localstack.endpoint, "POST", "/_psh/ssm/fault", body)
-    with pytest.raises(urllib.error.HTTPError):
-        fleet.set_ssm_fault(localstack.endpoint, "throttle", 5, operations=["SendCommand"])
+        with pytest.raises(ssm_control.ControlError, match="400"):
+            ssm_control.call(localstack.endpoint, "POST", "/_psh/ssm/fault", body)
+    with pytest.raises(ssm_control.ControlError, match="400"):
+        ssm_control.set_fault(localstack.endpoint, "throttle", 5, operations=["SendCommand"])

@@ -1,7 +1,7 @@
 """`make demo`: the whole product on one machine, on LocalStack.
 
-    python tests/harness/demo.py up     # LocalStack, apply examples/complete, scan a fleet, show findings
-    python tests/harness/demo.py down   # destroy the deployment, stop LocalStack
+    python -m psh_stage.demo up     # LocalStack, apply examples/complete, scan a fleet, show findings
+    python -m psh_stage.demo down   # destroy the deployment, stop LocalStack
 
 Nothing here shortcuts the pipeline: the scan runs the association's document (AWS-RunPatchBaselineWithHooks),
 SSM emits the compliance events, EventBridge queues them, the packaged forwarder Lambda imports the findings.
@@ -16,22 +16,20 @@ import statistics
 import sys
 import time
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from psh_localstack.client import ssm as ssm_control
 
-import fleet
-import scenario
-from scenario import Aws, Stage
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import localstack_harness
+from psh_stage import fleet, lifecycle
+from psh_stage.aws import Aws, tag_nodes, wait_until
+from psh_stage.findings import SEVERITY_RANK, findings_table, own_findings
+from psh_stage.paths import BUILD, ROOT
+from psh_stage.terraform import Stage, complete_stage
 
 DEMO_ACCOUNT = "000000000000"
 FLEET_SIZE = 50
 PATCHED_NODES = 10
-RESULT = scenario.BUILD / "demo" / "result.json"
+RESULT = BUILD / "demo" / "result.json"
 
 
 def demo_env(localstack_env: dict[str, str]) -> dict[str, str]:
@@ -40,7 +38,7 @@ def demo_env(localstack_env: dict[str, str]) -> dict[str, str]:
 
 
 def demo_stage(env: dict[str, str]) -> Stage:
-    return scenario.complete_stage(env, "demo")
+    return complete_stage(env, "demo")
 
 
 def _parse_time(value: str) -> datetime:
@@ -69,11 +67,11 @@ def wait_for_findings(aws: Aws, account: str, nodes: set[str], state: str, timeo
     def probe() -> list[dict]:
         return [
             f
-            for f in scenario.own_findings(aws.client("securityhub"), account, aws.region)
+            for f in own_findings(aws.client("securityhub"), account, aws.region)
             if f["Resources"][0]["Id"] in nodes and f["RecordState"] == state
         ]
 
-    return scenario.wait_until(
+    return wait_until(
         probe,
         lambda found: len(found) >= len(nodes),
         timeout=timeout,
@@ -84,7 +82,7 @@ def wait_for_findings(aws: Aws, account: str, nodes: set[str], state: str, timeo
 
 def up() -> int:
     started = time.monotonic()
-    running = localstack_harness.up(verbose=True)
+    running = lifecycle.up(verbose=True)
     print(f"LocalStack: {running.endpoint}")
     env = demo_env(running.env)
     aws = Aws(env)
@@ -100,11 +98,11 @@ def up() -> int:
     nodes = fleet.mixed_fleet(FLEET_SIZE, seed=7, patches_per_node=3)
     for index, node in enumerate(nodes):
         node["PatchGroup"] = ("web", "batch")[index % 2]
-    ids = fleet.register_nodes(running.endpoint, nodes, account_id=aws.account, region=aws.region)
+    ids = ssm_control.register_nodes(running.endpoint, nodes, account_id=aws.account, region=aws.region)
     account = aws.account
     ssm = aws.client("ssm")
     # examples/complete targets the tag PatchGroup = web | batch.
-    scenario.tag_nodes(ssm, {node["InstanceId"]: {"PatchGroup": node["PatchGroup"]} for node in nodes})
+    tag_nodes(ssm, {node["InstanceId"]: {"PatchGroup": node["PatchGroup"]} for node in nodes})
 
     print("\n== scan: the module's association runs AWS-RunPatchBaselineWithHooks (Operation=Scan)")
     scan_started = time.monotonic()
@@ -112,8 +110,8 @@ def up() -> int:
     print(f"association execution {execution['ExecutionId']}: {execution['Status']}")
     expected = non_compliant_nodes(ssm, ids)
     print(f"SSM reports {len(expected)} non-compliant of {len(ids)} nodes; waiting for their findings")
-    first = scenario.wait_until(
-        lambda: scenario.own_findings(aws.client("securityhub"), account, aws.region),
+    first = wait_until(
+        lambda: own_findings(aws.client("securityhub"), account, aws.region),
         bool,
         timeout=180,
         interval=0.25,
@@ -123,7 +121,7 @@ def up() -> int:
     findings = wait_for_findings(aws, account, expected, "ACTIVE", timeout=300)
     all_in = time.monotonic() - scan_started
     print()
-    print(scenario.findings_table(findings))
+    print(findings_table(findings))
     latencies = sorted(latency_seconds(f) for f in findings)
     severities: dict[str, int] = {}
     for finding in findings:
@@ -131,9 +129,7 @@ def up() -> int:
     print(
         f"\n{len(findings)} findings for {len(expected)} non-compliant nodes "
         f"({len(ids) - len(expected)} compliant nodes: no finding). By severity: "
-        + ", ".join(
-            f"{k} {v}" for k, v in sorted(severities.items(), key=lambda kv: scenario.SEVERITY_RANK[kv[0]])
-        )
+        + ", ".join(f"{k} {v}" for k, v in sorted(severities.items(), key=lambda kv: SEVERITY_RANK[kv[0]]))
     )
     print(
         f"time to first finding {time_to_first:.1f}s, all findings in {all_in:.1f}s; "
@@ -146,7 +142,7 @@ def up() -> int:
     fleet.send_patch_command(ssm, patched, operation="Install", reboot_option="RebootIfNeeded")
     still_failing = non_compliant_nodes(ssm, patched)
     resolved = wait_for_findings(aws, account, set(patched) - still_failing, "ARCHIVED", timeout=180)
-    print(scenario.findings_table(resolved))
+    print(findings_table(resolved))
     if still_failing:
         print(
             f"{len(still_failing)} node(s) still non-compliant after Install (a patch failed): "
@@ -154,7 +150,7 @@ def up() -> int:
         )
     active = [
         f
-        for f in scenario.own_findings(aws.client("securityhub"), account, aws.region)
+        for f in own_findings(aws.client("securityhub"), account, aws.region)
         if f["RecordState"] == "ACTIVE"
     ]
     print(
@@ -179,15 +175,15 @@ def up() -> int:
             default=str,
         )
     )
-    print(f"Details in {RESULT.relative_to(scenario.ROOT)}. Tear down with `make demo-down`.")
+    print(f"Details in {RESULT.relative_to(ROOT)}. Tear down with `make demo-down`.")
     return 0
 
 
 def down() -> int:
-    running = localstack_harness.current()
+    running = lifecycle.current()
     if running:
         demo_stage(demo_env(running.env)).destroy()
-    localstack_harness.down()
+    lifecycle.down()
     print("demo torn down")
     return 0
 

@@ -8,10 +8,8 @@ mapping whose function really runs.
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
-import sys
 import time
 import uuid
 import zipfile
@@ -19,11 +17,10 @@ from pathlib import Path
 
 import boto3
 import pytest
+from psh_localstack.client import ssm as ssm_control
+from psh_stage import fleet
+from psh_stage.terraform import terraform_env
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
-import fleet
-
-ROOT = Path(__file__).resolve().parents[2]
 TFDIR = Path(__file__).resolve().parent / "tf" / "throwaway"
 
 FUNCTION_SOURCE = """
@@ -51,11 +48,8 @@ def account_id() -> str:
 
 @pytest.fixture
 def tf_env(aws_env, tmp_path, account_id) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(aws_env)
-    env["AWS_ACCESS_KEY_ID"] = account_id  # LocalStack maps a 12-digit access key id to that account
-    env["TF_CLI_CONFIG_FILE"] = str(ROOT / "build" / "terraformrc")
-    env["TF_IN_AUTOMATION"] = "1"
+    # LocalStack maps a 12-digit access key id to that account.
+    env = terraform_env({**aws_env, "AWS_ACCESS_KEY_ID": account_id})
     env["TF_DATA_DIR"] = str(tmp_path / ".terraform")
     return env
 
@@ -85,7 +79,7 @@ def test_apply_replan_destroy(tf_env, tmp_path, localstack, account_id):
         sqs = boto3.client("sqs", aws_access_key_id=account_id, aws_secret_access_key="test")
         # The association targets the patch group: a node in it gets scanned with the group's baseline.
         group = outputs["patch_group"]["value"]
-        [instance_id] = fleet.register_nodes(
+        [instance_id] = ssm_control.register_nodes(
             localstack.endpoint,
             [
                 {

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
-import fleet
+from psh_localstack.client import ssm as ssm_control
+from psh_stage import fleet
 
 PATCH_DOCUMENTS = {
     "AWS-RunPatchBaseline": {
@@ -71,7 +68,7 @@ def _patch(kb: str, state: str, level: str = "HIGH", classification: str = "Secu
 
 
 def _register(localstack, *nodes: dict) -> list[str]:
-    return fleet.register_nodes(localstack.endpoint, list(nodes))
+    return ssm_control.register_nodes(localstack.endpoint, list(nodes))
 
 
 def _error_code(error: ClientError) -> str:
@@ -237,7 +234,7 @@ def test_instance_information_for_ec2_and_on_prem_nodes(ssm, localstack):
 def test_patch_states_limits_and_paging(ssm, localstack):
     nodes = fleet.mixed_fleet(23, seed=random.randrange(10**6))
     ids = _register(localstack, *nodes)
-    fleet.scan_via_control(localstack.endpoint, ids)
+    ssm_control.scan_via_control(localstack.endpoint, ids)
     with pytest.raises(ClientError) as error:
         ssm.describe_instance_patch_states(InstanceIds=[f"i-{n:017x}" for n in range(51)])
     assert _error_code(error.value) == "ValidationException"

@@ -1,40 +1,24 @@
-"""Stdlib client for the Security Hub emulation's control routes (/_psh/securityhub/... on LocalStack).
+"""Control routes of the Security Hub emulation (`/_psh/securityhub/...`): faults, rate limits, counters.
 
-from tests.harness import securityhub_control as shc
+from psh_localstack.client import securityhub as shc
 shc.set_fault(endpoint, "unavailable", seconds=2)
 shc.request_count(endpoint, "BatchImportFindings")
 """
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
 from typing import Any
 
+from psh_localstack.client import ControlError, call
+
+__all__ = ["ControlError"]
+
 PREFIX = "/_psh/securityhub"
-TIMEOUT_S = 10.0
-
-
-class ControlError(RuntimeError):
-    pass
 
 
 def _call(endpoint: str, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        endpoint.rstrip("/") + PREFIX + path,
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json"} if data is not None else {},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
-            return json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        detail = error.read().decode(errors="replace")
-        raise ControlError(f"{method} {path} -> {error.code}: {detail}") from error
+    return call(endpoint, method, PREFIX + path, body)
 
 
 def status(endpoint: str) -> dict[str, Any]:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import sys
 from pathlib import Path
 
-import pytest
-from plan_support import REPO, TERRAFORM_IGNORE
-
-sys.path.insert(0, str(REPO / "tests" / "harness"))
 import lint_terraform
+import pytest
+from psh_stage.paths import ROOT as REPO
+from psh_stage.terraform import NOT_SOURCES, terraform_env
 
 MODULE = REPO / "modules" / "patch-securityhub"
 
@@ -38,19 +36,19 @@ def weaken(module_copy: Path) -> None:
 
 @pytest.fixture(scope="module")
 def checkov_env() -> dict[str, str]:
-    return lint_terraform.terraform_env()
+    return terraform_env()
 
 
 def test_module_passes_checkov(tmp_path: Path, checkov_env: dict[str, str]) -> None:
     copy = tmp_path / "patch-securityhub"
-    shutil.copytree(MODULE, copy, ignore=TERRAFORM_IGNORE)
+    shutil.copytree(MODULE, copy, ignore=NOT_SOURCES)
     code, failed = lint_terraform.run_checkov([copy], checkov_env)
     assert (code, failed) == (0, {})
 
 
 def test_weakened_module_fails_checkov(tmp_path: Path, checkov_env: dict[str, str]) -> None:
     copy = tmp_path / "patch-securityhub"
-    shutil.copytree(MODULE, copy, ignore=TERRAFORM_IGNORE)
+    shutil.copytree(MODULE, copy, ignore=NOT_SOURCES)
     weaken(copy)
     code, failed = lint_terraform.run_checkov([copy], checkov_env)
     assert code != 0

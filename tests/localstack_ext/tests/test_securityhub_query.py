@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
+from psh_localstack.client import securityhub as shc
 from test_securityhub_support import (
     REGION,
     Account,
@@ -16,7 +17,6 @@ from test_securityhub_support import (
     hub,
     native_patch_finding,
     random_account_id,
-    shc,
 )
 
 NATIVE = f"arn:aws:securityhub:{REGION}::product/aws/ssm-patch-manager"

@@ -1,20 +1,16 @@
-"""Simulated managed-node fleet on the project's LocalStack (stdlib; boto3 only for the scan helpers).
+"""The simulated fleet: node specs to register with the SSM emulation, and scans through SSM's own API.
 
-register_nodes(endpoint, nodes)            POST /_psh/ssm/nodes
 mixed_fleet(count, seed)                   deterministic EC2 + on-prem nodes with a spread of patch states
-scan_via_control(endpoint, ids, op)        synchronous scan through the control route
 send_patch_command(ssm, ids, op)           AWS-RunPatchBaseline through SendCommand; waits for completion
 run_association_once(ssm, association_id)  StartAssociationsOnce; waits for the new execution to finish
-set_ssm_fault(endpoint, mode, seconds)     POST /_psh/ssm/fault: the forwarder's SSM reads throttle / fail 5xx
-clear_ssm_fault(endpoint)                  DELETE /_psh/ssm/fault
+
+Registering the nodes and scanning them directly are control routes: `psh_localstack.client.ssm`.
 """
 
 from __future__ import annotations
 
-import json
 import random
 import time
-import urllib.request
 from typing import Any
 
 CLASSIFICATIONS = {
@@ -29,57 +25,6 @@ WINDOWS_NAME = "Microsoft Windows Server 2022 Datacenter"
 COMPLIANCE_LEVELS = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED"]
 STATES = ["MISSING", "INSTALLED", "INSTALLED_OTHER", "NOT_APPLICABLE", "FAILED", "INSTALLED_PENDING_REBOOT"]
 STATE_WEIGHTS = [30, 40, 5, 15, 5, 5]
-
-
-def _call(endpoint: str, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        endpoint + path, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=120) as response:
-        return json.loads(response.read() or b"{}")
-
-
-def register_nodes(
-    endpoint: str, nodes: list[dict[str, Any]], *, account_id: str = "000000000000", region: str = "us-east-1"
-) -> list[str]:
-    body = {"nodes": nodes, "account_id": account_id, "region": region}
-    return _call(endpoint, "POST", "/_psh/ssm/nodes", body)["registered"]
-
-
-def list_nodes(endpoint: str) -> list[dict[str, Any]]:
-    return _call(endpoint, "GET", "/_psh/ssm/nodes")["nodes"]
-
-
-def delete_node(endpoint: str, instance_id: str) -> None:
-    _call(endpoint, "DELETE", f"/_psh/ssm/nodes/{instance_id}")
-
-
-def delete_node_of(endpoint: str, instance_id: str, account_id: str, region: str) -> None:
-    """Forget a node of `account_id`/`region` (HTTPError 404 when it does not exist)."""
-    _call(endpoint, "DELETE", f"/_psh/ssm/nodes/{instance_id}?account_id={account_id}&region={region}")
-
-
-def scan_via_control(
-    endpoint: str,
-    instance_ids: list[str],
-    operation: str = "Scan",
-    reboot_option: str = "RebootIfNeeded",
-    *,
-    account_id: str | None = None,
-    region: str | None = None,
-) -> dict[str, Any]:
-    """Scan (or install on) the nodes of `account_id`/`region` (default 000000000000 / us-east-1)."""
-    body: dict[str, Any] = {
-        "instance_ids": instance_ids,
-        "operation": operation,
-        "reboot_option": reboot_option,
-    }
-    if account_id:
-        body["account_id"] = account_id
-    if region:
-        body["region"] = region
-    return _call(endpoint, "POST", "/_psh/ssm/scan", body)
 
 
 def make_patch(rng: random.Random, platform: str, index: int, state: str | None = None) -> dict[str, Any]:
@@ -160,24 +105,3 @@ def run_association_once(ssm: Any, association_id: str, timeout_s: float = 60) -
             return runs[0]
         time.sleep(0.2)
     raise TimeoutError(f"association {association_id} did not finish a new execution")
-
-
-def set_ssm_fault(
-    endpoint: str, mode: str, seconds: float, operations: list[str] | None = None
-) -> dict[str, Any]:
-    """Mode "throttle" (400 ThrottlingException) or "unavailable" (500 InternalServerError) for N s on the
-    forwarder's reads (DescribeInstanceInformation, DescribeInstancePatchStates, DescribeInstancePatches,
-    ListComplianceItems), or on the named ones."""
-    body: dict[str, Any] = {"mode": mode, "seconds": seconds}
-    if operations is not None:
-        body["operations"] = operations
-    return _call(endpoint, "POST", "/_psh/ssm/fault", body)
-
-
-def clear_ssm_fault(endpoint: str) -> dict[str, Any]:
-    return _call(endpoint, "DELETE", "/_psh/ssm/fault")
-
-
-def ssm_fault_status(endpoint: str) -> dict[str, Any]:
-    """{"fault": {...} | None, "rejected": {operation: n}}"""
-    return _call(endpoint, "GET", "/_psh/ssm/fault")

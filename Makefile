@@ -66,13 +66,19 @@ docs: venv ## regenerate the module README's inputs/outputs tables
 	$(PY) tests/tools/tfdocs.py --write
 
 .PHONY: test-unit
-test-unit: venv ## unit tests (no services)
-	$(PYTEST) tests/unit
+test-unit: venv ## the suites that need no service: unit, plan, tools
+	$(PYTEST) -n 2 --dist loadfile $(OFFLINE_SUITES)
+
+# Suites that need no service run on two workers (a module's tests stay on one worker: module fixtures such
+# as the package builds run once); the suites on LocalStack share one instance and its deployments, in order.
+OFFLINE_SUITES   := tests/unit tests/plan tests/tools
+LOCALSTACK_SUITES := tests/localstack_ext/tests tests/e2e tests/faults
 
 .PHONY: test
-test: venv ## all tests: lint, unit, plan, LocalStack extension, end to end, fault matrix (what .ci/run calls)
+test: venv ## all tests: lint, unit, plan, tools, the local AWS, end to end, fault matrix (what .ci/run calls)
 	$(MAKE) lint
-	$(PYTEST) tests
+	$(PYTEST) -n 2 --dist loadfile $(OFFLINE_SUITES)
+	$(PYTEST) $(LOCALSTACK_SUITES)
 
 .PHONY: demo
 demo: venv package ## the main job: LocalStack + examples/complete + a simulated fleet scanned into Security Hub
@@ -83,12 +89,12 @@ demo-down: venv ## tear the demo down (destroy, stop LocalStack)
 	$(PY) -m psh_stage.demo down
 
 .PHONY: bench
-bench: venv package ## performance figures (printed and written to build/bench.json)
-	$(PY) tests/bench/run.py --out $(BUILD)/bench.json
+bench: venv package ## performance figures (printed, written to build/bench.json and tests/bench/RESULTS.md)
+	$(PY) tests/bench/run.py --out $(BUILD)/bench.json --page tests/bench/RESULTS.md
 
 .PHONY: faults
-faults: venv package ## fault matrix on LocalStack only (table printed, rows in build/faults.json); part of `make test`
-	$(PYTEST) tests/faults -p no:cacheprovider -q
+faults: venv package ## fault matrix on LocalStack only (table printed, rows in build/faults.json, page tests/faults/RESULTS.md)
+	PSH_FAULTS_PAGE=tests/faults/RESULTS.md $(PYTEST) tests/faults -p no:cacheprovider -q
 
 .PHONY: clean
 clean: ## remove build/ (stops LocalStack first)

@@ -1,4 +1,4 @@
-"""The printed table: one row per figure, its value (or n/a and why), and the issue's target."""
+"""The printed table: one row per figure, its value (or n/a and why), and its target where it has one."""
 
 from __future__ import annotations
 

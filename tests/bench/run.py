@@ -23,6 +23,7 @@ import coldstart
 import forwarder_cost
 import report
 from psh_localstack.client import securityhub as shc
+from psh_stage.report import write_page
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -174,6 +175,7 @@ def main() -> int:
     )
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench.json")
     parser.add_argument("--quick", action="store_true", help="smaller sizes; skip the LocalStack sections")
+    parser.add_argument("--page", type=Path, help="also write the figures as this Markdown results page")
     args = parser.parse_args()
     started = time.monotonic()
     bench = Bench()
@@ -192,10 +194,15 @@ def main() -> int:
     bench.results["bench_seconds"] = round(time.monotonic() - started, 1)
     bench.results["bench_mode"] = "quick" if args.quick else "full"
     bench.results["cpu_count"] = os.cpu_count()
-    print(report.table(bench.results, bench.reasons))
+    figures = report.table(bench.results, bench.reasons)
+    print(figures)
     print(f"\nbench took {bench.results['bench_seconds']:.0f}s; figures in {args.out}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(bench.results, indent=2, sort_keys=True) + "\n")
+    if args.page:
+        command = "make bench" + (" (--quick)" if args.quick else "")
+        write_page(args.page, "Benchmark figures", command, f"{__doc__.strip()}\n\n```{figures}\n```")
+        print(f"results page: {args.page}")
     return 0
 
 

@@ -8,6 +8,7 @@ recovers within the suite's time budget. Everything else is examples/complete as
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 from psh_localstack.client import securityhub as securityhub_control
 from psh_localstack.client import ssm as ssm_control
 from psh_stage.deployments import Deployment, build_package, deploy
+from psh_stage.report import write_page
 
 FAULTS_ACCOUNT = "222222222222"
 FAULTS_TF_VARS = {"forwarder_timeout": 5}
@@ -62,3 +64,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.section("fault matrix")
     terminalreporter.write_line(matrix.table(ROWS))
     terminalreporter.write_line(f"written to {matrix.RESULTS_FILE}")
+    page = os.environ.get("PSH_FAULTS_PAGE")  # `make faults` regenerates the committed results page
+    if page:
+        write_page(Path(page), "Fault matrix", "make faults", matrix.page_body(ROWS))
+        terminalreporter.write_line(f"and to {page}")

@@ -30,6 +30,7 @@ from psh_stage.deployments import Deployment
 from psh_stage.events import compliance_event
 from psh_stage.findings import by_node
 from psh_stage.paths import BUILD
+from psh_stage.report import text_table
 
 CONVERGE_TIMEOUT = 240.0
 RESULTS_FILE = BUILD / "faults.json"
@@ -273,12 +274,13 @@ def table(rows: list[Row]) -> str:
         )
         for r in rows
     ]
-    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
-    rendered = [
-        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)).rstrip() for line in [header, *lines]
-    ]
-    rendered.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(rendered)
+    return text_table(header, lines)
+
+
+def page_body(rows: list[Row]) -> str:
+    """The results page: what each column means (this module's docstring), then the table."""
+    meaning = __doc__.split("\n\n", 1)[1].strip()
+    return f"{meaning}\n\n```\n{table(rows)}\n```"
 
 
 def write_results(rows: list[Row], path: Path = RESULTS_FILE) -> None:

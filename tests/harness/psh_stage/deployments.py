@@ -53,11 +53,6 @@ class Deployment:
         return own_findings(self.aws.client("securityhub"), self.account, self.aws.region, **filters)
 
 
-def complete_stage(env: dict[str, str], name: str, **tf_vars: Any) -> Stage:
-    """examples/complete with the packaged zips and FAST_RETRY; `tf_vars` override any of them."""
-    return terraform.complete_stage(env, name, **{**FAST_RETRY, **tf_vars})
-
-
 def build_package() -> Path:
     """The real Lambda zips, built the way `make package` builds them."""
     subprocess.run(
@@ -69,9 +64,10 @@ def build_package() -> Path:
 
 
 def deploy(localstack_env: dict[str, str], account: str, name: str, **tf_vars: Any) -> Deployment:
-    """Apply examples/complete in `account` (after destroying what an interrupted run left behind)."""
+    """Apply examples/complete with FAST_RETRY in `account` (after destroying what an interrupted run left
+    behind); `tf_vars` override any variable."""
     env = {**localstack_env, "AWS_ACCESS_KEY_ID": account}
-    stage = complete_stage(env, name, **tf_vars)
+    stage = terraform.complete_stage(env, name, **{**FAST_RETRY, **tf_vars})
     stage.destroy()
     outputs = stage.apply()
     aws = Aws(env)

@@ -6,6 +6,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from patch_securityhub.finding import product_arn
+from patch_securityhub.model import SEVERITY_ORDER
+
+from psh_stage.report import text_table
 
 
 def own_findings(securityhub: Any, account: str, region: str, **filters: Any) -> list[dict[str, Any]]:
@@ -44,7 +47,8 @@ def top_cves(finding: dict[str, Any], limit: int = 3) -> str:
     return ", ".join(cves[:limit]) + (" …" if len(cves) > limit else "")
 
 
-SEVERITY_RANK = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3, "INFORMATIONAL": 4}
+# Most severe first: the runtime's own order of severity labels, reversed.
+SEVERITY_RANK = {label: rank for rank, label in enumerate(reversed(SEVERITY_ORDER))}
 
 
 def findings_table(findings: Iterable[dict[str, Any]]) -> str:
@@ -71,10 +75,4 @@ def findings_table(findings: Iterable[dict[str, Any]]) -> str:
         )
         for f in rows
     ]
-    widths = [max(len(str(row[i])) for row in [header, *lines]) for i in range(len(header))]
-    render = [
-        "  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
-        for row in [header, *lines]
-    ]
-    render.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(render)
+    return text_table(header, lines)

@@ -1,4 +1,5 @@
-"""Build byte-reproducible Lambda zips: forwarder.zip (package + pinned deps) and redrive.zip (package only).
+"""Build byte-reproducible Lambda zips: forwarder.zip (package + pinned deps) and redrive.zip (the modules
+the redrive handler imports, no dependencies).
 
 Reproducible: entries sorted, timestamps fixed at 1980-01-01, modes fixed (0644, 0755 for shared objects),
 no __pycache__/bytecode, a fixed compression level. Dependencies are installed once per
@@ -8,6 +9,7 @@ no __pycache__/bytecode, a fixed compression level. Dependencies are installed o
 from __future__ import annotations
 
 import argparse
+import ast
 import base64
 import hashlib
 import json
@@ -44,6 +46,42 @@ def _package_entries() -> dict[str, Path]:
         f"patch_securityhub/{p.relative_to(PACKAGE_DIR).as_posix()}": p
         for p in _files(PACKAGE_DIR)
         if p.suffix in (".py", ".json", ".typed")
+    }
+
+
+def _module_source(name: str) -> Path | None:
+    """The file that defines package module `name` (a sub-package: its __init__.py); None if there is none."""
+    for source in (PACKAGE_DIR / f"{name}.py", PACKAGE_DIR / name / "__init__.py"):
+        if source.is_file():
+            return source
+    return None
+
+
+def imported_modules(module: str) -> set[str]:
+    """`module` and every package module it imports, directly or through another one. Imports inside
+    functions count too: a handler may import lazily what it needs on some path only."""
+    found: set[str] = set()
+    pending = [module]
+    while pending:
+        name = pending.pop()
+        source = _module_source(name)
+        if name in found or source is None:  # None: a name such as `from . import __version__`
+            continue
+        found.add(name)
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:  # from .x import y / from . import x
+                names = [node.module] if node.module else [alias.name for alias in node.names]
+                pending.extend(n.split(".")[0] for n in names)
+    return found
+
+
+def _entries_of(modules: set[str]) -> dict[str, Path]:
+    """The package's __init__.py and the files of `modules` (of a sub-package, every file)."""
+    wanted = modules | {"__init__"}
+    return {
+        entry: path
+        for entry, path in _package_entries().items()
+        if Path(path.relative_to(PACKAGE_DIR).parts[0]).stem in wanted  # aws.py -> aws, schemas/x -> schemas
     }
 
 
@@ -108,7 +146,7 @@ def build(out: Path, arch: str = "x86_64", cache_root: Path = DEFAULT_CACHE) -> 
     if clash:
         raise SystemExit(f"dependency files collide with the package: {sorted(clash)[:3]}")
     write_zip(out / "forwarder.zip", {**dependency_entries, **package})
-    write_zip(out / "redrive.zip", package)
+    write_zip(out / "redrive.zip", _entries_of(imported_modules("redrive")))
     manifest = {name: describe(out / name) for name in ("forwarder.zip", "redrive.zip")}
     manifest_doc = {"arch": arch, "python": PYTHON_VERSION, "artifacts": manifest}
     (out / "manifest.json").write_text(json.dumps(manifest_doc, indent=2, sort_keys=True) + "\n")

@@ -14,7 +14,7 @@ from typing import Any
 from .config import DEFAULT_SSM_READ_CONCURRENCY, MAX_SSM_READ_CONCURRENCY
 from .finding import FindingContext, build_finding
 from .model import NodeSnapshot, PatchItem
-from .ssm_collect import (
+from .ssm_read import (
     InvalidSsmDataError,
     merge_items,
     parse_compliance_items,
@@ -110,7 +110,7 @@ def render(
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from .asff import finding_errors  # noqa: PLC0415 - loaded on first use, not at import
+    from .finding_check import finding_errors  # noqa: PLC0415 - loaded on first use, not at import
 
     findings = render(
         _load(args.patch_state, "patch state"),
@@ -139,7 +139,7 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
 
     from .pipeline import NodeRequest, process  # noqa: PLC0415 - loaded on first use, not at import
     from .retry import Backoff  # noqa: PLC0415 - loaded on first use, not at import
-    from .ssm_collect import SsmReader  # noqa: PLC0415 - loaded on first use, not at import
+    from .ssm_read import SsmReader  # noqa: PLC0415 - loaded on first use, not at import
 
     session = boto3.session.Session(region_name=args.region)
     if not session.region_name:

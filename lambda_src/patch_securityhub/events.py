@@ -51,9 +51,6 @@ REJECTION_REASONS = frozenset(
         "other_account",
         "other_region",
         "resource_mismatch",
-        "unknown_node",
-        "vanished_node",
-        "no_patch_state",
         *_REASON_BY_PATH.values(),
     }
 )
@@ -70,14 +67,11 @@ class EventRejectedError(Exception):
 
 @dataclass(frozen=True)
 class ComplianceEvent:
-    event_id: str
+    """What the forwarder takes from a valid event: which node to refresh, and when SSM reported on it. The
+    compliance status in the event is not used: the node's state is read from SSM when it is handled."""
+
     node_id: str
-    compliance_status: str  # "compliant" | "non_compliant"
     event_time: datetime
-    account: str
-    region: str
-    baseline_id: str | None
-    severity: str | None
 
 
 @cache
@@ -270,13 +264,4 @@ def parse_event(body: Any, *, account: str, region: str) -> ComplianceEvent:
         raise EventRejectedError(
             "malformed_time", f"time: {document['time']!r} is not a valid timestamp"
         ) from None
-    return ComplianceEvent(
-        event_id=document["id"],
-        node_id=node_id,
-        compliance_status=detail["compliance-status"],
-        event_time=event_time,
-        account=account,
-        region=region,
-        baseline_id=detail.get("patch-baseline-id"),
-        severity=detail.get("severity"),
-    )
+    return ComplianceEvent(node_id=node_id, event_time=event_time)

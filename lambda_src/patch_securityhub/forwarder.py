@@ -132,14 +132,16 @@ def acknowledge(runtime: Runtime, record: dict[str, Any]) -> None:
 
 
 def handle(event: Any, context: Any, runtime: Runtime) -> dict[str, Any]:
-    if isinstance(event, dict) and isinstance(event.get("Records"), list):
-        return handle_sqs_batch(event["Records"], context, runtime)
-    if isinstance(event, dict) and "instance_ids" in event:
-        return handle_reconcile(event["instance_ids"], context, runtime)
-    runtime.logger.error(
-        "unsupported_invocation", keys=sorted(event)[:20] if isinstance(event, dict) else None
-    )
-    raise ValueError('unsupported invocation: expected an SQS batch or {"instance_ids": [...]}')
+    """Serve one invocation; every line it logs carries the Lambda request id."""
+    with runtime.logger.invocation(context):
+        if isinstance(event, dict) and isinstance(event.get("Records"), list):
+            return handle_sqs_batch(event["Records"], context, runtime)
+        if isinstance(event, dict) and "instance_ids" in event:
+            return handle_reconcile(event["instance_ids"], context, runtime)
+        runtime.logger.error(
+            "unsupported_invocation", keys=sorted(event)[:20] if isinstance(event, dict) else None
+        )
+        raise ValueError('unsupported invocation: expected an SQS batch or {"instance_ids": [...]}')
 
 
 def handle_sqs_batch(records: list[Any], context: Any, runtime: Runtime) -> dict[str, Any]:
@@ -170,7 +172,7 @@ def handle_sqs_batch(records: list[Any], context: Any, runtime: Runtime) -> dict
             failures.append(message_id)
             continue
         messages_by_node.setdefault(parsed.node_id, []).append(message_id)
-        requests.append(NodeRequest(parsed.node_id, parsed.event_time, parsed.compliance_status))
+        requests.append(NodeRequest(parsed.node_id, parsed.event_time))
 
     try:
         report = run_pipeline(requests, runtime, account, backoff)

@@ -23,7 +23,6 @@ class PatchState:
     installed_rejected: int
     missing: int
     failed: int
-    not_applicable: int
     operation: str  # Scan | Install
     operation_start: datetime
     operation_end: datetime

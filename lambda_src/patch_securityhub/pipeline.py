@@ -17,8 +17,8 @@ from .finding import Decision, FindingContext, build_finding, decide, finding_id
 from .logs import JsonLogger
 from .model import NodeSnapshot, PriorFinding
 from .retry import Backoff, error_code
-from .securityhub_io import SecurityHubWriter
-from .ssm_collect import InvalidSsmDataError, SsmReader
+from .securityhub_io import SecurityHubFindings
+from .ssm_read import InvalidSsmDataError, SsmReader
 from .timeutil import utcnow
 
 # Outcome statuses. "transient" means: retry the message later. "permanent": quarantine it.
@@ -35,7 +35,6 @@ IMPORTED, RESOLVED, SKIPPED, PERMANENT, TRANSIENT = (
 class NodeRequest:
     node_id: str
     event_time: datetime | None = None  # None: reconciliation, always refresh from the current state
-    event_status: str | None = None
 
 
 @dataclass
@@ -95,7 +94,7 @@ def process(
     logger = logger or JsonLogger("forwarder")
     ctx = FindingContext(account=account, region=region, onprem_resource_type=onprem_resource_type)
     reader = SsmReader(ssm_client, backoff)
-    writer = SecurityHubWriter(securityhub_client, backoff, product_arn(account, region))
+    hub = SecurityHubFindings(securityhub_client, backoff, product_arn(account, region))
     report = ProcessReport()
     pending = _merge_requests(requests)
 
@@ -138,7 +137,7 @@ def process(
 
     ids = {node_id: finding_id(account, region, node_id) for node_id in pending}
     try:
-        priors = writer.prior_findings(list(ids.values()))
+        priors = hub.prior_findings(list(ids.values()))
     except Exception as exc:
         return settle_all(TRANSIENT, f"GetFindings failed: {_reason(exc)}")
 
@@ -179,7 +178,7 @@ def process(
         actions[node_id] = decision.action
 
     if to_import:
-        result = writer.import_findings(list(to_import.values()))
+        result = hub.import_findings(list(to_import.values()))
         report.import_calls += result.calls
         for fid, finding in to_import.items():
             node_id = node_of[fid]
@@ -196,7 +195,7 @@ def process(
     resolved = [o.node_id for o in report.outcomes.values() if o.status == RESOLVED]
     if resolve_native and resolved:
         try:
-            report.native_resolved = writer.resolve_native_findings(
+            report.native_resolved = hub.resolve_native_findings(
                 region, resolved, "Resolved by patch-securityhub: the node is now patch compliant."
             )
             logger.info("native_findings_resolved", count=report.native_resolved, nodes=len(resolved))

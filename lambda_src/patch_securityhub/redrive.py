@@ -41,7 +41,8 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     global _RUNTIME  # noqa: PLW0603 - one runtime per Lambda container
     if _RUNTIME is None:
         _RUNTIME = create_runtime()
-    return run(_RUNTIME)
+    with _RUNTIME.logger.invocation(context):  # every line of this run carries the Lambda request id
+        return run(_RUNTIME)
 
 
 def _is_unsupported(exc: BaseException) -> bool:

@@ -51,10 +51,6 @@ def _status(exc: BaseException) -> int:
     return 0
 
 
-def is_throttling(exc: BaseException) -> bool:
-    return error_code(exc) in THROTTLING_CODES or _status(exc) == 429
-
-
 def is_transient(exc: BaseException) -> bool:
     """True when retrying later can succeed: throttling, 5xx, connection problems, timeouts."""
     from botocore.exceptions import (  # noqa: PLC0415 - keeps botocore out of module import

@@ -57,7 +57,10 @@ def parse_prior(finding: dict[str, Any]) -> PriorFinding | None:
         return None  # an unreadable prior is treated as absent: the new import still carries fresh data
 
 
-class SecurityHubWriter:
+class SecurityHubFindings:
+    """The findings this runtime reads and writes in Security Hub: its own (GetFindings, BatchImportFindings)
+    and, to resolve them, AWS's native Patch Manager ones (GetFindings, BatchUpdateFindings)."""
+
     def __init__(self, client: Any, backoff: Backoff, product_arn: str) -> None:
         self.client = client
         self.backoff = backoff

@@ -12,7 +12,7 @@ from typing import Any
 
 from patch_securityhub.finding import FindingContext, build_finding
 from patch_securityhub.model import NodeSnapshot
-from patch_securityhub.ssm_collect import STATE_FILTER_VALUES, parse_instance_patches, parse_patch_states
+from patch_securityhub.ssm_read import STATE_FILTER_VALUES, parse_instance_patches, parse_patch_states
 
 
 def forward_naively(

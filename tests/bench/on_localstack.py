@@ -177,7 +177,7 @@ def fleet_throughput(
         "fleet_10000_nodes": nodes,
         "fleet_nodes_forwarded": len(attempted),
         "fleet_forward_seconds": round(seconds, 1),
-        # Only a whole fleet gives the figures the issue asks for; a partial run keeps its rate figures.
+        # Only a whole fleet gives the fleet figures; a partial run keeps its rate figures.
         "fleet_10000_seconds": round(seconds, 1) if finished else None,
         "fleet_10000_lost": nodes - present if finished else None,
         "fleet_lost_of_forwarded": len(attempted) - present,

@@ -100,5 +100,10 @@ def test_redrive_zip_imports_without_third_party_packages(
 ) -> None:
     with zipfile.ZipFile(two_builds[0] / "redrive.zip") as archive:
         archive.extractall(tmp_path)
-        assert not any(n.startswith("jsonschema/") for n in archive.namelist())
+        names = archive.namelist()
+    assert not any(n.startswith("jsonschema/") for n in names)
+    # Only what the redrive handler imports: not the finding validator, the schemas or the forwarder.
+    assert "patch_securityhub/finding_check.py" not in names
+    assert not any(n.startswith("patch_securityhub/schemas/") for n in names)
+    assert "patch_securityhub/forwarder.py" not in names
     assert run_isolated(tmp_path, "import patch_securityhub.redrive; print('ok')").strip() == "ok"

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from patch_securityhub.config import ConfigError, load_forwarder_config
 from patch_securityhub.pipeline import IMPORTED, TRANSIENT, NodeRequest, process
 from patch_securityhub.retry import Backoff
-from patch_securityhub.ssm_collect import SsmReader
+from patch_securityhub.ssm_read import SsmReader
 from patch_securityhub.timeutil import parse_rfc3339
 from unit_helpers import (
     ACCOUNT,

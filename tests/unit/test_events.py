@@ -18,9 +18,7 @@ BAD_EVENTS = sorted((DATA / "bad_events").glob("*.json"))
 def test_valid_event_is_parsed() -> None:
     parsed = parse_event(json.dumps(compliance_event("i-0123456789abcdef0")), account=ACCOUNT, region=REGION)
     assert parsed.node_id == "i-0123456789abcdef0"
-    assert parsed.compliance_status == "non_compliant"
     assert parsed.event_time == ts("2026-11-23T10:01:05Z")
-    assert parsed.baseline_id == "pb-0123456789abcdef0"
 
 
 def test_on_premises_and_short_ids_and_offsets_are_accepted() -> None:
@@ -66,21 +64,43 @@ def test_corpus_covers_every_schema_rejection_class() -> None:
     }
 
 
+RAW_BODIES = [
+    ('{"pad": "' + "x" * 300_000 + '"}', "too_large"),
+    ("[" * 100_000 + "]" * 100_000, "not_json"),
+    (b"\xff\xfe\x00garbage", "not_json"),
+    (12345, "not_json"),
+    (None, "not_json"),
+]
+# Reasons that neither the corpus nor the raw bodies show: one mutated valid event each.
+MUTATIONS = [
+    (("region",), "US-EAST-2", "malformed_region"),
+    (("resources",), "not-a-list", "malformed_resources"),
+    (("version",), "1", "invalid_field"),
+]
+
+
 @pytest.mark.parametrize(
-    ("body", "reason"),
-    [
-        ('{"pad": "' + "x" * 300_000 + '"}', "too_large"),
-        ("[" * 100_000 + "]" * 100_000, "not_json"),
-        (b"\xff\xfe\x00garbage", "not_json"),
-        (12345, "not_json"),
-        (None, "not_json"),
-    ],
-    ids=["too_large", "deeply_nested", "binary", "number", "none"],
+    ("body", "reason"), RAW_BODIES, ids=["too_large", "deeply_nested", "binary", "number", "none"]
 )
 def test_raw_bodies_are_rejected(body: Any, reason: str) -> None:
     with pytest.raises(EventRejectedError) as caught:
         parse_event(body, account=ACCOUNT, region=REGION)
     assert caught.value.reason == reason
+
+
+@pytest.mark.parametrize(("path", "value", "reason"), MUTATIONS, ids=[m[2] for m in MUTATIONS])
+def test_mutated_events_are_rejected_with_their_reason(
+    path: tuple[str, ...], value: Any, reason: str
+) -> None:
+    with pytest.raises(EventRejectedError) as caught:
+        parse_event(json.dumps(mutated_event([(path, value)])), account=ACCOUNT, region=REGION)
+    assert caught.value.reason == reason
+
+
+def test_every_rejection_reason_is_raised_by_some_case() -> None:
+    corpus = {json.loads(p.read_text(encoding="utf-8"))["reason"] for p in BAD_EVENTS}
+    shown = corpus | {reason for _, reason in RAW_BODIES} | {reason for _, _, reason in MUTATIONS}
+    assert shown == REJECTION_REASONS
 
 
 json_values = st.recursive(
@@ -117,7 +137,7 @@ def test_mutated_valid_events_are_parsed_or_rejected_cleanly(
         assert rejection.reason in REJECTION_REASONS
         return
     # Whatever got through is well-formed for this account and region.
-    assert parsed.account == ACCOUNT
-    assert parsed.region == REGION
-    assert parsed.compliance_status in ("compliant", "non_compliant")
+    assert (event["account"], event["region"]) == (ACCOUNT, REGION)
+    assert event["detail"]["compliance-status"] in ("compliant", "non_compliant")
+    assert parsed.node_id == event["detail"]["resource-id"]
     assert parsed.node_id.startswith(("i-", "mi-"))

@@ -16,7 +16,7 @@ from patch_securityhub.finding import (
     most_severe,
 )
 from patch_securityhub.model import NodeInfo, NodeSnapshot, PatchItem, PriorFinding
-from patch_securityhub.ssm_collect import parse_patch_state
+from patch_securityhub.ssm_read import parse_patch_state
 from unit_helpers import ACCOUNT, DATA, REGION, assert_valid_finding, ts
 
 CTX = FindingContext(account=ACCOUNT, region=REGION)
@@ -136,7 +136,7 @@ def test_severity_is_the_most_severe_patch(labels: list[str], expected: str, nor
 
 
 def test_unspecified_compliance_level_counts_as_informational() -> None:
-    from patch_securityhub.ssm_collect import compliance_level_label, vendor_severity_label
+    from patch_securityhub.ssm_read import compliance_level_label, vendor_severity_label
 
     assert compliance_level_label("UNSPECIFIED") == "INFORMATIONAL"
     assert vendor_severity_label("Important") == "HIGH"

@@ -488,3 +488,20 @@ def test_unexpected_crash_returns_every_message_for_retry(runtime, monkeypatch) 
     records = [sqs_record(compliance_event(n), f"m{i}") for i, n in enumerate(node_ids(3))]
     result = forwarder.handle({"Records": records}, LambdaContext(), runtime)
     assert failures(result) == ["m0", "m1", "m2"]
+
+
+def test_every_log_line_of_an_invocation_carries_its_request_id(runtime, stubbed, monkeypatch) -> None:
+    gone = "i-0000000000000dead"
+    flow = Flow(stubbed)
+    flow.node_information([], ids=[gone])  # decided in the pipeline (vanished), then quarantined
+    monkeypatch.setattr(forwarder, "_RUNTIME", runtime)
+    records = [sqs_record(compliance_event(gone), "g"), sqs_record("{not json", "garbage")]
+    result = forwarder.handler({"Records": records}, LambdaContext(aws_request_id="req-forwarder-1"))
+    assert result == {"batchItemFailures": []}
+    flow.assert_done()
+    runtime.logger.info("after_the_invocation")
+    logs = [json.loads(line) for line in runtime.logger.stream.getvalue().splitlines()]
+    during, after = logs[:-1], logs[-1]
+    assert {e["msg"] for e in during} == {"node_decision", "message_quarantined", "batch_done"}
+    assert all(e["request_id"] == "req-forwarder-1" for e in during)
+    assert "request_id" not in after

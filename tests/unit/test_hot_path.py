@@ -1,9 +1,10 @@
-"""The forwarder's CPU fast paths give exactly what the straightforward code gives (issue 6).
+"""The forwarder's CPU fast paths give exactly what the straightforward code gives.
 
 - events: the compiled schema predicate accepts exactly the events jsonschema accepts; jsonschema still names
   every rejection.
-- ssm_collect: `_text` and `_cves` equal their reference implementations.
-- logs: a record is the same line json.dumps would write, with the same timestamp.
+- ssm_read: `_text` and `_cves` equal their reference implementations.
+- logs: a record is the same line json.dumps would write, with the same timestamp (and, inside an
+  invocation, its request id).
 - timeutil: `format_rfc3339` gives the text the field-by-field formatting gave.
 """
 
@@ -20,9 +21,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from patch_securityhub import events, logs, ssm_collect, timeutil
+from patch_securityhub import events, logs, ssm_read, timeutil
 from patch_securityhub.schemas import load_schema
-from unit_helpers import ACCOUNT, DATA, EVENT_FIELDS, REGION, compliance_event, mutated_event
+from unit_helpers import ACCOUNT, DATA, EVENT_FIELDS, REGION, LambdaContext, compliance_event, mutated_event
 
 # The corpus cases that are JSON objects (the others are raw bodies, rejected before schema validation).
 EVENT_CASES = [
@@ -187,7 +188,7 @@ def test_schema_file_is_unchanged_by_compiling() -> None:
     assert json.dumps(load_schema("compliance-event.schema.json"), sort_keys=True) == before
 
 
-# --- ssm_collect ----------------------------------------------------------------------------------------
+# --- ssm_read -------------------------------------------------------------------------------------------
 
 
 def _reference_text(value: Any, limit: int = 512) -> str:
@@ -203,13 +204,13 @@ def _reference_text(value: Any, limit: int = 512) -> str:
 @example(value="x" * 600, limit=512)
 @example(value="", limit=0)
 def test_text_equals_the_character_loop(value: Any, limit: int) -> None:
-    assert ssm_collect._text(value, limit) == _reference_text(value, limit)
+    assert ssm_read._text(value, limit) == _reference_text(value, limit)
 
 
 def test_text_default_limit_and_every_code_point() -> None:
     everything = "".join(chr(c) for c in range(0x110000))
-    assert ssm_collect._text(everything, len(everything)) == _reference_text(everything, len(everything))
-    assert ssm_collect._text(everything) == _reference_text(everything)
+    assert ssm_read._text(everything, len(everything)) == _reference_text(everything, len(everything))
+    assert ssm_read._text(everything) == _reference_text(everything)
 
 
 def _reference_cves(value: Any) -> tuple[str, ...]:
@@ -237,7 +238,7 @@ def _reference_cves(value: Any) -> tuple[str, ...]:
 )
 @example(value="CVE-2026-1234, cve-2026-1234\nCVE-2026-55555,,bogus")
 def test_cves_equal_the_reference(value: Any) -> None:
-    assert ssm_collect._cves(value) == _reference_cves(value)
+    assert ssm_read._cves(value) == _reference_cves(value)
 
 
 # --- logs -----------------------------------------------------------------------------------------------
@@ -269,6 +270,20 @@ def test_log_line_is_what_json_dumps_writes(monkeypatch: pytest.MonkeyPatch) -> 
     second = {**expected[1], "component": "forwarder", "msg": "second"}
     dumps = {"default": str, "ensure_ascii": True, "separators": (",", ":")}
     assert stream.lines == [json.dumps(first, **dumps) + "\n", json.dumps(second, **dumps) + "\n"]
+
+
+def test_log_line_inside_an_invocation_carries_the_request_id() -> None:
+    stream = _Capture()
+    logger = logs.JsonLogger("redrive", stream=stream)  # type: ignore[arg-type]
+    with logger.invocation(LambdaContext(aws_request_id="req-1")):
+        logger.info("inside", n=1)
+    logger.info("outside")
+    with logger.invocation(object()):  # a context without aws_request_id: no field at all
+        logger.info("no_id")
+    lines = [json.loads(line) for line in stream.lines]
+    assert list(lines[0]) == ["ts", "level", "component", "request_id", "msg", "n"]
+    assert lines[0]["request_id"] == "req-1"
+    assert ["request_id" in line for line in lines] == [True, False, False]
 
 
 def test_log_timestamp_is_the_current_second() -> None:

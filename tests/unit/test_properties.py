@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from patch_securityhub.cli import render
 from patch_securityhub.finding import finding_size
-from patch_securityhub.ssm_collect import InvalidSsmDataError
+from patch_securityhub.ssm_read import InvalidSsmDataError
 from unit_helpers import ACCOUNT, REGION, assert_valid_finding
 
 hex_id = st.text(alphabet="0123456789abcdef", min_size=17, max_size=17)

@@ -15,7 +15,7 @@ from moto import mock_aws
 from patch_securityhub import redrive
 from patch_securityhub.config import ConfigError, RedriveConfig, load_redrive_config
 from patch_securityhub.logs import JsonLogger
-from unit_helpers import ACCOUNT, REGION
+from unit_helpers import ACCOUNT, REGION, LambdaContext
 
 DLQ_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:psh-dlq"
 MAIN_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:psh-main"
@@ -60,6 +60,18 @@ def test_unhealthy_security_hub_moves_nothing(stubbed_runtime) -> None:
     summary = redrive.run(runtime)
     assert summary["action"] == "skipped_unhealthy"
     assert summary["healthy"] is False
+
+
+def test_every_log_line_of_a_run_carries_the_request_id(stubbed_runtime, monkeypatch) -> None:
+    runtime, sqs, hub = stubbed_runtime
+    hub.add_response("describe_hub", HUB)
+    depth(sqs, runtime, 0)
+    monkeypatch.setattr(redrive, "_RUNTIME", runtime)
+    assert redrive.handler({}, LambdaContext(aws_request_id="req-redrive-1"))["action"] == "nothing_to_move"
+    runtime.logger.info("after_the_invocation")
+    during, after = [json.loads(line) for line in runtime.logger.stream.getvalue().splitlines()]
+    assert (during["msg"], during["request_id"]) == ("redrive_nothing_to_move", "req-redrive-1")
+    assert "request_id" not in after
 
 
 def test_empty_dlq_moves_nothing(stubbed_runtime) -> None:

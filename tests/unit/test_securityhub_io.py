@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from patch_securityhub.finding import finding_id, product_arn
 from patch_securityhub.retry import Backoff
-from patch_securityhub.securityhub_io import SecurityHubWriter, chunk_findings, parse_prior
+from patch_securityhub.securityhub_io import SecurityHubFindings, chunk_findings, parse_prior
 from unit_helpers import ACCOUNT, REGION, no_sleep, patch_state_row
 
 
@@ -24,14 +25,12 @@ def test_chunks_stay_under_6_mb() -> None:
     chunks = list(chunk_findings(findings))
     assert len(chunks) >= 2
     assert sum(len(c) for c in chunks) == 60
-    import json
-
     for chunk in chunks:
         assert len(json.dumps({"Findings": chunk}).encode()) < 6 * 1024 * 1024
 
 
-def writer(stubbed: dict[str, Any]) -> SecurityHubWriter:
-    return SecurityHubWriter(stubbed["securityhub"], Backoff(sleep=no_sleep), product_arn(ACCOUNT, REGION))
+def security_hub(stubbed: dict[str, Any]) -> SecurityHubFindings:
+    return SecurityHubFindings(stubbed["securityhub"], Backoff(sleep=no_sleep), product_arn(ACCOUNT, REGION))
 
 
 def test_prior_findings_are_read_20_ids_per_call_with_paging(stubbed) -> None:
@@ -66,7 +65,7 @@ def test_prior_findings_are_read_20_ids_per_call_with_paging(stubbed) -> None:
         {"Filters": first_filter, "MaxResults": 100, "NextToken": "t2"},
     )
     stub.add_response("get_findings", {"Findings": []})
-    priors = writer(stubbed).prior_findings(ids)
+    priors = security_hub(stubbed).prior_findings(ids)
     assert list(priors) == [ids[0]]  # the unreadable one counts as absent
     assert priors[ids[0]].operation_end is not None
     stub.assert_no_pending_responses()
@@ -88,12 +87,12 @@ def test_import_classifies_failures(stubbed) -> None:
     stub.add_client_error("batch_import_findings", "InvalidInputException", http_status_code=400)
     stub.add_client_error("batch_import_findings", "InvalidAccessException", http_status_code=401)
     findings = [real_finding(x) for x in "abc"]
-    first = writer(stubbed).import_findings(findings)
+    first = security_hub(stubbed).import_findings(findings)
     assert (first.imported, set(first.permanent), set(first.transient)) == ({"a"}, {"b"}, {"c"})
-    rejected = writer(stubbed).import_findings(findings)
+    rejected = security_hub(stubbed).import_findings(findings)
     assert set(rejected.permanent) == {"a", "b", "c"}
     # Security Hub not enabled / access denied: an operator can fix it, so keep retrying.
-    not_enabled = writer(stubbed).import_findings(findings)
+    not_enabled = security_hub(stubbed).import_findings(findings)
     assert set(not_enabled.transient) == {"a", "b", "c"}
     stub.assert_no_pending_responses()
 

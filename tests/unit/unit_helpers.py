@@ -10,14 +10,15 @@ from typing import Any
 import botocore.session
 from botocore.stub import Stubber
 from botocore.validate import ParamValidator
-from patch_securityhub.asff import finding_errors
-from patch_securityhub.ssm_collect import STATE_FILTER_VALUES
+from patch_securityhub.finding_check import finding_errors
+from patch_securityhub.ssm_read import STATE_FILTER_VALUES
 from psh_stage import events
 
 DATA = Path(__file__).parent / "data"
 ACCOUNT = "111122223333"
 REGION = "us-east-2"
 FIXED_EVENT_ID = "01234567-0123-0123-0123-0123456789ab"
+FIXED_REQUEST_ID = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:patch-securityhub-forwarder"
 
 _MODEL = botocore.session.get_session().get_service_model("securityhub")
@@ -33,8 +34,11 @@ def assert_valid_finding(finding: dict[str, Any]) -> None:
 
 
 class LambdaContext:
-    def __init__(self, remaining_ms: int = 300_000) -> None:
+    """The attributes of the Lambda context object the handlers read (the Python runtime's LambdaContext)."""
+
+    def __init__(self, remaining_ms: int = 300_000, aws_request_id: str = FIXED_REQUEST_ID) -> None:
         self.invoked_function_arn = FUNCTION_ARN
+        self.aws_request_id = aws_request_id
         self.remaining_ms = remaining_ms
 
     def get_remaining_time_in_millis(self) -> int:

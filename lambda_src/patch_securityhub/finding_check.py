@@ -1,4 +1,7 @@
-"""Validate findings against the project's ASFF schema and the 240 KB per-finding limit."""
+"""Check a finding against the project's ASFF schema and the 240 KB per-finding limit.
+
+Used by `patch-securityhub render` and the tests; no Lambda handler imports it (redrive.zip leaves it out).
+"""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from patch_securityhub.retry import Backoff
-from patch_securityhub.ssm_collect import (
+from patch_securityhub.ssm_read import (
     InvalidSsmDataError,
     SsmReader,
     merge_items,

@@ -1,4 +1,5 @@
-"""Collect the current patch truth from SSM: pure response parsers, then batched I/O."""
+"""Read the nodes' current patch state from SSM: pure parsers of its responses, and `SsmReader`, the batched,
+paginated, backed-off calls that fetch them."""
 
 from __future__ import annotations
 
@@ -114,7 +115,6 @@ def parse_patch_state(row: Mapping[str, Any]) -> PatchState:
         installed_rejected=_count(row, "InstalledRejectedCount") or 0,
         missing=_count(row, "MissingCount") or 0,
         failed=_count(row, "FailedCount") or 0,
-        not_applicable=_count(row, "NotApplicableCount") or 0,
         operation=operation,
         operation_start=start,
         operation_end=end,

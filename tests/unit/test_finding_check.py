@@ -7,15 +7,15 @@ import json
 from typing import Any
 
 import pytest
-from patch_securityhub.asff import finding_errors
 from patch_securityhub.cli import render
-from unit_helpers import DATA, assert_valid_finding
+from patch_securityhub.finding_check import finding_errors
+from unit_helpers import ACCOUNT, DATA, REGION, assert_valid_finding
 
 
 @pytest.fixture
 def finding() -> dict[str, Any]:
     document = json.loads((DATA / "ssm" / "native_example_patch_state.json").read_text())
-    [built] = render(document, account="111122223333", region="us-east-2")
+    [built] = render(document, account=ACCOUNT, region=REGION)
     return built
 
 

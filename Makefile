@@ -44,8 +44,12 @@ lock: ## re-pin tests/requirements/dev.txt from dev.in
 	  $(BUILD)/lock-venv/bin/pip freeze | grep -v '^-e'; } > tests/requirements/dev.txt
 
 .PHONY: package
-package: venv ## build the byte-reproducible Lambda zips into build/dist
-	$(PY) lambda_src/build_package.py --out $(BUILD)/dist
+package: venv ## build the byte-reproducible Lambda zips for x86_64 and arm64 into build/dist/<arch>/ (+ manifest.json)
+	$(PY) lambda_src/build_package.py package --out $(BUILD)/dist
+
+.PHONY: release
+release: venv ## the release files into build/release: versioned zips per architecture, manifests, LICENSE, SHA256SUMS
+	$(PY) lambda_src/build_package.py release --out $(BUILD)/release
 
 .PHONY: localstack-up
 localstack-up: venv ## start LocalStack with the project's extension on 127.0.0.1 (writes build/localstack.env)

@@ -11,15 +11,15 @@ variable "name_prefix" {
 }
 
 variable "forwarder_zip_path" {
-  description = "Path of the forwarder package built by `make package` (relative to this directory)."
+  description = "Path of the forwarder package built by `make package` for x86_64 (relative to this directory)."
   type        = string
-  default     = "../../build/dist/forwarder.zip"
+  default     = "../../build/dist/x86_64/forwarder.zip"
 }
 
 variable "redrive_zip_path" {
-  description = "Path of the redrive package built by `make package` (relative to this directory)."
+  description = "Path of the redrive package built by `make package` for x86_64 (relative to this directory)."
   type        = string
-  default     = "../../build/dist/redrive.zip"
+  default     = "../../build/dist/x86_64/redrive.zip"
 }
 
 variable "patch_operation" {

@@ -1,7 +1,36 @@
 # The forwarder (SQS -> Security Hub) and the redrive function (DLQ -> main queue when Security Hub is healthy).
+#
+# source_code_hash is Lambda's CodeSha256 (base64 SHA-256 of the zip): computed here for a local zip, the caller's
+# for S3 (the manifest's sha256_base64). Terraform cannot read it from S3 at plan time in general: S3 keeps a
+# SHA-256 only when the upload asked for one, and of a multipart upload only a checksum of the parts' checksums
+# (S3 User Guide, "Checking object integrity").
 
 locals {
   runtime = "python3.12"
+
+  packages = { forwarder = var.forwarder_package, redrive = var.redrive_package }
+
+  # The manifest.json that `make package` writes beside its zips (build/dist/<arch>/), and the architecture it
+  # names: null when there is none.
+  package_manifest_path = {
+    for role, package in local.packages : role => package.zip_path == null ? null : "${dirname(package.zip_path)}/manifest.json"
+  }
+  package_manifest_architecture = {
+    for role, manifest in local.package_manifest_path : role => (
+      manifest == null ? null : fileexists(manifest) ? try(jsondecode(file(manifest)).architecture, null) : null
+    )
+  }
+
+  # The instruction set each package was built for, as far as it says: its own `architecture`, else the manifest
+  # beside a local zip, else a release file name (patch-securityhub-<role>-<version>-<arch>.zip); null when
+  # nothing says. The forwarder's compiled dependencies run on that architecture only.
+  package_architecture = {
+    for role, package in local.packages : role => try(coalesce(
+      package.architecture,
+      local.package_manifest_architecture[role],
+      try(regex("-(x86_64|arm64)\\.zip$", coalesce(package.zip_path, package.s3_key))[0], null),
+    ), null)
+  }
 
   forwarder_environment = {
     PSH_QUARANTINE_QUEUE_URL    = one(aws_sqs_queue.quarantine[*].url)
@@ -38,7 +67,7 @@ resource "aws_lambda_function" "forwarder" {
   timeout           = var.forwarder_timeout
   memory_size       = var.forwarder_memory_size
   filename          = var.forwarder_package.zip_path
-  source_code_hash  = var.forwarder_package.zip_path == null ? null : filebase64sha256(var.forwarder_package.zip_path)
+  source_code_hash  = var.forwarder_package.zip_path == null ? var.forwarder_package.source_code_hash : filebase64sha256(var.forwarder_package.zip_path)
   s3_bucket         = var.forwarder_package.s3_bucket
   s3_key            = var.forwarder_package.s3_key
   s3_object_version = var.forwarder_package.s3_object_version
@@ -53,6 +82,13 @@ resource "aws_lambda_function" "forwarder" {
   }
 
   tags = local.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.package_architecture.forwarder == null || local.package_architecture.forwarder == var.lambda_architecture
+      error_message = "forwarder_package was built for ${coalesce(local.package_architecture.forwarder, "-")}, but lambda_architecture is ${var.lambda_architecture}: its compiled dependencies run on their own architecture only. Deploy the ${var.lambda_architecture} packages (build/dist/${var.lambda_architecture}/ from make package, or a release's -${var.lambda_architecture}.zip files) or set lambda_architecture = \"${coalesce(local.package_architecture.forwarder, "-")}\"."
+    }
+  }
 
   depends_on = [aws_cloudwatch_log_group.forwarder, aws_iam_role_policy.forwarder]
 }
@@ -94,7 +130,7 @@ resource "aws_lambda_function" "redrive" {
   timeout           = var.redrive_timeout
   memory_size       = 128
   filename          = var.redrive_package.zip_path
-  source_code_hash  = var.redrive_package.zip_path == null ? null : filebase64sha256(var.redrive_package.zip_path)
+  source_code_hash  = var.redrive_package.zip_path == null ? var.redrive_package.source_code_hash : filebase64sha256(var.redrive_package.zip_path)
   s3_bucket         = var.redrive_package.s3_bucket
   s3_key            = var.redrive_package.s3_key
   s3_object_version = var.redrive_package.s3_object_version
@@ -109,6 +145,13 @@ resource "aws_lambda_function" "redrive" {
   }
 
   tags = local.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.package_architecture.redrive == null || local.package_architecture.redrive == var.lambda_architecture
+      error_message = "redrive_package was built for ${coalesce(local.package_architecture.redrive, "-")}, but lambda_architecture is ${var.lambda_architecture}: deploy the packages of one architecture together (build/dist/${var.lambda_architecture}/ from make package, or a release's -${var.lambda_architecture}.zip files)."
+    }
+  }
 
   depends_on = [aws_cloudwatch_log_group.redrive, aws_iam_role_policy.redrive]
 }

@@ -60,12 +60,14 @@ variable "kms_key_deletion_window_in_days" {
 # ---------------------------------------------------------------------------------------------------------------------
 
 variable "forwarder_package" {
-  description = "Forwarder code (build/dist/forwarder.zip from `make package`): either a local zip_path, or s3_bucket + s3_key (+ optional s3_object_version)."
+  description = "Forwarder code: `build/dist/<arch>/forwarder.zip` from `make package`, or a release's `patch-securityhub-forwarder-<version>-<arch>.zip` (top-level README, Packages). As a local zip_path, or s3_bucket + s3_key (+ optional s3_object_version). Optional `architecture`: what the zip was built for (x86_64 or arm64); without it the module reads the manifest.json beside a local zip, or a release name's `-<arch>.zip` suffix, and fails the plan when it differs from lambda_architecture. Optional `source_code_hash` (S3 only): the zip's base64 SHA-256 (its manifest's sha256_base64), so that a new object under the same key is deployed; the module hashes a local zip itself."
   type = object({
     zip_path          = optional(string)
     s3_bucket         = optional(string)
     s3_key            = optional(string)
     s3_object_version = optional(string)
+    architecture      = optional(string)
+    source_code_hash  = optional(string)
   })
   nullable = false
 
@@ -78,15 +80,27 @@ variable "forwarder_package" {
     condition     = var.forwarder_package.zip_path == null || can(regex("\\.zip$", coalesce(var.forwarder_package.zip_path, "x")))
     error_message = "forwarder_package.zip_path must name a .zip file."
   }
+
+  validation {
+    condition     = var.forwarder_package.architecture == null || contains(["x86_64", "arm64"], coalesce(var.forwarder_package.architecture, "x"))
+    error_message = "forwarder_package.architecture must be x86_64 or arm64 (or left out)."
+  }
+
+  validation {
+    condition     = var.forwarder_package.source_code_hash == null || (var.forwarder_package.zip_path == null && can(regex("^[A-Za-z0-9+/]{43}=$", coalesce(var.forwarder_package.source_code_hash, "x"))))
+    error_message = "forwarder_package.source_code_hash is for S3 packages (the module hashes a zip_path itself) and must be the zip's base64 SHA-256: 44 characters, the manifest's sha256_base64 (not sha256_hex)."
+  }
 }
 
 variable "redrive_package" {
-  description = "Redrive code (build/dist/redrive.zip from `make package`): either a local zip_path, or s3_bucket + s3_key (+ optional s3_object_version)."
+  description = "Redrive code: `build/dist/<arch>/redrive.zip` from `make package`, or a release's `patch-securityhub-redrive-<version>-<arch>.zip` (top-level README, Packages). As a local zip_path, or s3_bucket + s3_key (+ optional s3_object_version). Optional `architecture`: what the zip was built for (x86_64 or arm64); without it the module reads the manifest.json beside a local zip, or a release name's `-<arch>.zip` suffix, and fails the plan when it differs from lambda_architecture. Optional `source_code_hash` (S3 only): the zip's base64 SHA-256 (its manifest's sha256_base64), so that a new object under the same key is deployed; the module hashes a local zip itself."
   type = object({
     zip_path          = optional(string)
     s3_bucket         = optional(string)
     s3_key            = optional(string)
     s3_object_version = optional(string)
+    architecture      = optional(string)
+    source_code_hash  = optional(string)
   })
   nullable = false
 
@@ -99,10 +113,20 @@ variable "redrive_package" {
     condition     = var.redrive_package.zip_path == null || can(regex("\\.zip$", coalesce(var.redrive_package.zip_path, "x")))
     error_message = "redrive_package.zip_path must name a .zip file."
   }
+
+  validation {
+    condition     = var.redrive_package.architecture == null || contains(["x86_64", "arm64"], coalesce(var.redrive_package.architecture, "x"))
+    error_message = "redrive_package.architecture must be x86_64 or arm64 (or left out)."
+  }
+
+  validation {
+    condition     = var.redrive_package.source_code_hash == null || (var.redrive_package.zip_path == null && can(regex("^[A-Za-z0-9+/]{43}=$", coalesce(var.redrive_package.source_code_hash, "x"))))
+    error_message = "redrive_package.source_code_hash is for S3 packages (the module hashes a zip_path itself) and must be the zip's base64 SHA-256: 44 characters, the manifest's sha256_base64 (not sha256_hex)."
+  }
 }
 
 variable "lambda_architecture" {
-  description = "Instruction set of both functions (the package is pure Python)."
+  description = "Instruction set of both functions: x86_64 or arm64. forwarder.zip holds compiled dependencies (rpds-py, under jsonschema) and runs only on the architecture it was built for: deploy the packages of this architecture (build/dist/<arch>/ from `make package`, or a release's <arch> zips)."
   type        = string
   default     = "x86_64"
   nullable    = false

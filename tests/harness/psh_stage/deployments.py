@@ -16,7 +16,7 @@ from typing import Any
 from psh_stage import terraform
 from psh_stage.aws import Aws
 from psh_stage.findings import own_findings
-from psh_stage.paths import DIST, ROOT
+from psh_stage.paths import DIST, PACKAGES, ROOT, STAGE_ARCHITECTURE
 from psh_stage.terraform import Stage
 
 FAST_RETRY = {
@@ -54,12 +54,23 @@ class Deployment:
 
 
 def build_package() -> Path:
-    """The real Lambda zips, built the way `make package` builds them."""
-    subprocess.run(
-        [sys.executable, str(ROOT / "lambda_src" / "build_package.py"), "--out", str(DIST)],
-        check=True,
+    """The real Lambda zips of the stage's architecture, built the way `make package` builds them."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "lambda_src" / "build_package.py"),
+            "package",
+            "--out",
+            str(PACKAGES),
+            "--arch",
+            STAGE_ARCHITECTURE,
+        ],
+        check=False,
         capture_output=True,
+        text=True,
     )
+    if result.returncode != 0:  # e.g. an untracked runtime file: the builder says which
+        raise RuntimeError(f"build_package.py failed ({result.returncode}): {result.stderr.strip()}")
     return DIST
 
 

@@ -6,7 +6,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 BUILD = ROOT / "build"
-DIST = BUILD / "dist"
+PACKAGES = BUILD / "dist"  # `make package`: <arch>/forwarder.zip, redrive.zip, manifest.json per architecture
+# The packages the stage deploys. The local AWS runs Lambda code on the host, which the stage takes to be
+# x86_64 Linux (what examples/complete's lambda_architecture says).
+STAGE_ARCHITECTURE = "x86_64"
+DIST = PACKAGES / STAGE_ARCHITECTURE
 WORK = BUILD / "work"
 TERRAFORMRC = BUILD / "terraformrc"
 EXAMPLES = ROOT / "examples"

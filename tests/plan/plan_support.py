@@ -1,8 +1,10 @@
 """Fixtures for offline `terraform plan` tests.
 
 Terraform runs against moto's ThreadedMotoServer (only STS is needed at plan time) on a scratch copy of
-modules/ and examples/, so that plans never touch the work tree's .terraform dirs or state and the examples'
-default zip paths (../../build/dist/*.zip) resolve to placeholder packages made here.
+modules/, examples/ and the cases' var files, so that plans never touch the work tree's .terraform dirs or
+state and the examples' default zip paths (../../build/dist/x86_64/*.zip) resolve to placeholder packages
+made here (no manifest.json beside them: the module takes their architecture for unknown). The same
+pieces, outside pytest, serve draft_inventory.py.
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ import shutil
 import socket
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import tftest
 from moto.server import ThreadedMotoServer
+from plan_cases import CASES, Case
 from psh_stage import paths, terraform
 
 REPO = paths.ROOT
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # A moto account that is not LocalStack's, so that tests catch anything that assumes 000000000000.
 MOTO_ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -32,8 +35,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
+@contextmanager
+def running_moto() -> Iterator[str]:
+    """A moto server on a free local port, for as long as the block runs; yields its endpoint."""
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -44,11 +48,16 @@ def moto_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def terraform_env(moto_endpoint: str) -> dict[str, str]:
-    """The stage's one Terraform environment, pointed at moto with test credentials."""
+def moto_endpoint() -> Iterator[str]:
+    with running_moto() as endpoint:
+        yield endpoint
+
+
+def moto_terraform_env(endpoint: str) -> dict[str, str]:
+    """The stage's one Terraform environment, pointed at the moto at `endpoint` with test credentials."""
     return terraform.terraform_env(
         {
-            "AWS_ENDPOINT_URL": moto_endpoint,
+            "AWS_ENDPOINT_URL": endpoint,
             "AWS_ACCESS_KEY_ID": "test",
             "AWS_SECRET_ACCESS_KEY": "test",
             "AWS_REGION": REGION,
@@ -57,21 +66,31 @@ def terraform_env(moto_endpoint: str) -> dict[str, str]:
     )
 
 
+@pytest.fixture(scope="session")
+def terraform_env(moto_endpoint: str) -> dict[str, str]:
+    """The stage's one Terraform environment, pointed at the session's moto."""
+    return moto_terraform_env(moto_endpoint)
+
+
 def write_placeholder_zip(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("patch_securityhub/__init__.py", "# placeholder package for plan tests\n")
 
 
-@pytest.fixture(scope="session")
-def scratch_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("terraform")
+def make_scratch_tree(root: Path) -> Path:
+    """modules/, examples/ and cases/ copied under `root`, with placeholder packages in build/dist/x86_64/."""
     for part in ("modules", "examples"):
         shutil.copytree(REPO / part, root / part, ignore=terraform.NOT_SOURCES)
-    shutil.copytree(FIXTURES, root / "fixtures")
+    shutil.copytree(CASES, root / CASES.name)
     for name in ("forwarder", "redrive"):
-        write_placeholder_zip(root / "build" / "dist" / f"{name}.zip")
+        write_placeholder_zip(root / "build" / "dist" / "x86_64" / f"{name}.zip")
     return root
+
+
+@pytest.fixture(scope="session")
+def scratch_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_scratch_tree(tmp_path_factory.mktemp("terraform"))
 
 
 class PlanRunner:
@@ -91,36 +110,28 @@ class PlanRunner:
             self._dirs[tfdir] = tf
         return self._dirs[tfdir]
 
-    def plan(
-        self,
-        tfdir: str,
-        var_files: tuple[str, ...] = (),
-        tf_vars: dict[str, object] | None = None,
-        workspace: str = "default",
-    ) -> tftest.TerraformPlanOutput:
+    def plan(self, case: Case) -> tftest.TerraformPlanOutput:
         """Plan once per distinct set of inputs per session (plans of unchanged inputs are identical)."""
-        key = json.dumps([tfdir, list(var_files), tf_vars, workspace], sort_keys=True)
+        key = json.dumps([case.root, list(case.var_files), case.workspace])
         if key not in self._plans:
-            tf = self.terraform(tfdir)
-            tf.workspace(name=workspace)
-            files = [str(self.root / f) for f in var_files]
-            self._plans[key] = tf.plan(output=True, tf_var_file=files or None, tf_vars=tf_vars)
+            tf = self.terraform(case.root)
+            tf.workspace(name=case.workspace)
+            files = [str(self.root / f) for f in case.var_files]
+            self._plans[key] = tf.plan(output=True, tf_var_file=files or None)
         return self._plans[key]
 
-    def plan_error(
-        self,
-        tfdir: str,
-        var_files: tuple[str, ...] = (),
-        tf_vars: dict[str, object] | None = None,
-        workspace: str = "default",
-    ) -> str:
+    def plan_error(self, case: Case) -> str:
         """Run a plan that must fail; return its diagnostics as one whitespace-normalised line."""
-        with pytest.raises(tftest.TerraformTestError) as failure:
-            self.plan(tfdir, var_files, tf_vars, workspace)
-        return normalise_diagnostics(" ".join(str(arg) for arg in failure.value.args))
+        try:
+            self.plan(case)
+        except tftest.TerraformTestError as failure:
+            return diagnostics(failure)
+        pytest.fail(f"the plan of {case.source} succeeded, yet the case expects it refused")
 
 
-def normalise_diagnostics(text: str) -> str:
+def diagnostics(failure: tftest.TerraformTestError) -> str:
+    """A failed plan's diagnostics as one line: box-drawing characters and line breaks become spaces."""
+    text = " ".join(str(arg) for arg in failure.args)
     return " ".join(text.replace("│", " ").replace("╷", " ").replace("╵", " ").split())
 
 

@@ -1,4 +1,4 @@
-"""Least privilege, proven on the planned policy documents (issue 7, Security)."""
+"""Least privilege, proven on the planned policy documents of the plan cases (cases/)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from plan_cases import load_case
 from plan_support import MOTO_ACCOUNT_ID, REGION, REPO, PlanRunner
 from policies import Statement, deferred_policy_document_actions, is_wildcard_action, known_policies
 
 MODULE = "modules/patch-securityhub"
 ACCOUNT_ROOT = f"arn:aws:iam::{MOTO_ACCOUNT_ID}:root"
 KEY_ARN = f"arn:aws:kms:{REGION}:{MOTO_ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-S3_PREFIX = "psh-s3"  # name_prefix of fixtures/module/s3_code_existing_key.tfvars
+S3_PREFIX = "psh-s3"  # name_prefix of cases/module/s3_code_existing_key.tfvars
 
 
 def arn(service: str, rest: str) -> str:
@@ -31,10 +32,11 @@ STAR_ONLY_ACTIONS = {
 
 @pytest.fixture(scope="module")
 def example_plans(plans: PlanRunner) -> dict[str, Any]:
+    """The plans of three cases (the same plans their inventories are checked on: planned once)."""
     return {
-        "basic": plans.plan("examples/basic"),
-        "complete": plans.plan("examples/complete"),
-        "module-s3": plans.plan(MODULE, ("fixtures/module/s3_code_existing_key.tfvars",)),
+        "basic": plans.plan(load_case("basic/defaults")),
+        "complete": plans.plan(load_case("complete/defaults")),
+        "module-s3": plans.plan(load_case("module/s3_code_existing_key")),
     }
 
 

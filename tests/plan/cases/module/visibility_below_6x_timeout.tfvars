@@ -1,0 +1,2 @@
+forwarder_timeout                = 120
+queue_visibility_timeout_seconds = 300

@@ -1,23 +1,17 @@
-"""Fault switches used by the fault matrix (tests/faults): Security Hub per-finding failures and latency, SSM
-throttling / 5xx on the forwarder's reads. Each test switches its fault off again in `finally`."""
-# ruff: noqa: F401, F811  (pytest fixtures are imported from the support module and used as arguments)
+"""Fault switches: Security Hub per-finding failures and latency; SSM throttling / 5xx on the reads that
+collect patch compliance. Each test switches its fault off again in `finally`."""
 
 from __future__ import annotations
 
-import sys
 import time
-import urllib.error
 import uuid
-from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
+from localaws_helpers import SSM_ACCOUNT, Account, error_code, status_code
 from psh_localstack.client import securityhub as shc
 from psh_localstack.client import ssm as ssm_control
 from psh_stage import fleet
-from test_securityhub_support import Account, account, endpoint, error_code, hub, status_code
 
 
 def test_failed_findings_switch_fails_only_matching_findings_then_disarms(
@@ -65,27 +59,15 @@ def test_latency_fault_serves_requests_late(hub: Account, endpoint: str) -> None
         shc.set_fault(endpoint, "latency", seconds=5)  # no delay given
 
 
-@pytest.fixture
-def ssm_client(localstack):
-    return boto3.client(
-        "ssm",
-        endpoint_url=localstack.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="333333333333",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-    )
-
-
 @pytest.mark.parametrize(
     ("mode", "code", "status"),
     [("throttle", "ThrottlingException", 400), ("unavailable", "InternalServerError", 500)],
 )
-def test_ssm_fault_fails_the_forwarder_reads_then_recovers(
+def test_ssm_fault_fails_the_compliance_reads_then_recovers(
     ssm_client, localstack, mode, code, status
 ) -> None:
     node = fleet.mixed_fleet(1, seed=77)[0]
-    (node_id,) = ssm_control.register_nodes(localstack.endpoint, [node], account_id="333333333333")
+    (node_id,) = ssm_control.register_nodes(localstack.endpoint, [node], account_id=SSM_ACCOUNT)
     try:
         state = ssm_control.set_fault(
             localstack.endpoint, mode, seconds=2, operations=["DescribeInstancePatchStates"]
@@ -116,7 +98,7 @@ def test_ssm_fault_defaults_to_all_reads_and_is_validated(ssm_client, localstack
                 ResourceIds=["i-0123456789abcdef0"], ResourceTypes=["ManagedInstance"]
             )
         assert error_code(caught.value) == "ThrottlingException"
-        ssm_client.describe_patch_baselines()  # not a forwarder read: unaffected
+        ssm_client.describe_patch_baselines()  # not one of the four reads: unaffected
     finally:
         ssm_control.clear_fault(localstack.endpoint)
     assert ssm_control.fault_status(localstack.endpoint)["fault"] is None

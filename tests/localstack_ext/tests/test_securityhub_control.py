@@ -3,14 +3,13 @@
 Faults and the rate limiter are process-wide, so every test scopes them to operations or accounts it owns and
 switches them off again in `finally`.
 """
-# ruff: noqa: F401, F811  (pytest fixtures are imported from the support module and used as arguments)
 
 from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
+from localaws_helpers import Account, error_code, eventually, make_client, random_account_id, status_code
 from psh_localstack.client import securityhub as shc
-from test_securityhub_support import Account, account, endpoint, error_code, eventually, hub, status_code
 
 
 def _describe_ok(account: Account) -> bool:
@@ -99,8 +98,6 @@ def test_rate_limiter_throttles_bursts_and_refills(hub: Account, endpoint: str) 
 
 
 def test_rate_limiter_buckets_are_per_account(hub: Account, endpoint: str) -> None:
-    from test_securityhub_support import make_client, random_account_id
-
     other_id = random_account_id()
     other = make_client(endpoint, other_id)
     other.enable_security_hub()

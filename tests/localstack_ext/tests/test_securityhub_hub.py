@@ -1,20 +1,10 @@
 """Security Hub emulation: the hub, its tags and product subscriptions (what Terraform's resources call)."""
-# ruff: noqa: F401, F811  (pytest fixtures are imported from the support module and used as arguments)
 
 from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
-from test_securityhub_support import (
-    REGION,
-    Account,
-    account,
-    endpoint,
-    error_code,
-    hub,
-    make_client,
-    status_code,
-)
+from localaws_helpers import REGION, Account, error_code, make_client, status_code
 
 PATCH_MANAGER = f"arn:aws:securityhub:{REGION}::product/aws/ssm-patch-manager"
 PROWLER = f"arn:aws:securityhub:{REGION}::product/prowler/prowler"

@@ -1,20 +1,10 @@
 """Security Hub emulation: the rules BatchImportFindings enforces."""
-# ruff: noqa: F401, F811  (pytest fixtures are imported from the support module and used as arguments)
 
 from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
-from test_securityhub_support import (
-    REGION,
-    Account,
-    account,
-    endpoint,
-    error_code,
-    hub,
-    make_finding,
-    status_code,
-)
+from localaws_helpers import REGION, Account, error_code, make_finding, status_code
 
 PATCH_MANAGER = f"arn:aws:securityhub:{REGION}::product/aws/ssm-patch-manager"
 PROWLER = f"arn:aws:securityhub:{REGION}::product/prowler/prowler"
@@ -279,8 +269,8 @@ def test_provider_severity_applies_unless_the_customer_changed_it(hub: Account) 
 
 
 def test_custom_integration_may_name_its_product(hub: Account) -> None:
-    _import(hub, hub.finding("named", ProductName="patch-securityhub", CompanyName="Example Corp"))
+    _import(hub, hub.finding("named", ProductName="Example Scanner", CompanyName="Example Corp"))
     stored = hub.get_one("named")
-    assert (stored["ProductName"], stored["CompanyName"]) == ("patch-securityhub", "Example Corp")
+    assert (stored["ProductName"], stored["CompanyName"]) == ("Example Scanner", "Example Corp")
     assert stored["ProductFields"]["aws/securityhub/ProductName"] == "Default"
     assert stored["ProductFields"]["aws/securityhub/CompanyName"] == "Personal"

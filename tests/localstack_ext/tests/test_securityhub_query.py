@@ -1,5 +1,4 @@
 """Security Hub emulation: GetFindings (filters, paging, sorting) and BatchUpdateFindings."""
-# ruff: noqa: F401, F811  (pytest fixtures are imported from the support module and used as arguments)
 
 from __future__ import annotations
 
@@ -7,17 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
+from localaws_helpers import REGION, Account, error_code, native_patch_finding, random_account_id
 from psh_localstack.client import securityhub as shc
-from test_securityhub_support import (
-    REGION,
-    Account,
-    account,
-    endpoint,
-    error_code,
-    hub,
-    native_patch_finding,
-    random_account_id,
-)
 
 NATIVE = f"arn:aws:securityhub:{REGION}::product/aws/ssm-patch-manager"
 
@@ -318,7 +308,7 @@ def test_batch_update_on_seeded_native_patch_manager_findings(hub: Account, endp
             {"Id": "native-1", "ProductArn": NATIVE},
         ],
         Workflow={"Status": "RESOLVED"},
-        Note={"Text": "node is compliant again", "UpdatedBy": "patch-securityhub"},
+        Note={"Text": "node is compliant again", "UpdatedBy": "example-integration"},
     )
     assert len(response["ProcessedFindings"]) == 2 and response["UnprocessedFindings"] == []
     resolved = hub.get_all(Filters={"ProductArn": eq(NATIVE), "WorkflowStatus": eq("RESOLVED")})

@@ -88,8 +88,9 @@ def set_rate_limit(
     return _call(endpoint, "PUT", "/rate-limit", body)
 
 
-# Security Hub's documented (rate per second, burst) of the operations the forwarder calls (the throttling
-# limits in the service's API documentation, also in botocore's securityhub model).
+# Security Hub's documented (rate per second, burst) of GetFindings, BatchImportFindings and
+# BatchUpdateFindings ("The following throttling limits apply to Security Hub API operations", API Reference,
+# Welcome; also in botocore's securityhub model documentation).
 DOCUMENTED_LIMITS: dict[str, tuple[float, int]] = {
     "GetFindings": (3.0, 6),
     "BatchImportFindings": (10.0, 30),

@@ -60,9 +60,9 @@ def scan_via_control(
 def set_fault(
     endpoint: str, mode: str, seconds: float, operations: list[str] | None = None
 ) -> dict[str, Any]:
-    """Mode "throttle" (400 ThrottlingException) or "unavailable" (500 InternalServerError) for N s on the
-    forwarder's reads (DescribeInstanceInformation, DescribeInstancePatchStates, DescribeInstancePatches,
-    ListComplianceItems), or on the named ones."""
+    """Mode "throttle" (400 ThrottlingException) or "unavailable" (500 InternalServerError) for N s on
+    DescribeInstanceInformation, DescribeInstancePatchStates, DescribeInstancePatches and ListComplianceItems,
+    or on the named ones of them."""
     body: dict[str, Any] = {"mode": mode, "seconds": seconds}
     if operations is not None:
         body["operations"] = operations

@@ -3,10 +3,13 @@
 LocalStack 4.14's CloudWatch provider drops the `Tags` of PutMetricAlarm/PutCompositeAlarm, so
 ListTagsForResource answers [] for an alarm created with tags (and Terraform re-plans a tag update
 forever). AWS:
-- the Tags of a Put*Alarm call apply only when it creates the alarm; on an existing alarm they are ignored
-  (tags change only through TagResource/UntagResource);
-- DeleteAlarms deletes the alarms' tags with them;
-- Tag/Untag/ListTagsForResource on an alarm that does not exist fail with ResourceNotFoundException.
+- the Tags of a Put*Alarm call apply only when it creates the alarm: "If you are using this operation to
+  update an existing alarm, any tags you specify in this parameter are ignored. To change the tags of an
+  existing alarm, use TagResource or UntagResource." (CloudWatch API Reference, PutMetricAlarm and
+  PutCompositeAlarm, Tags);
+- DeleteAlarms deletes the alarms' tags with them (a tag belongs to its resource);
+- Tag/Untag/ListTagsForResource on an alarm that does not exist fail with ResourceNotFoundException ("The
+  named resource does not exist", API Reference of each).
 """
 
 from __future__ import annotations

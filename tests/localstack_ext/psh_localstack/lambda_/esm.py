@@ -1,10 +1,12 @@
 """SQS event source mappings that poll the way AWS's do: several pollers at once, back to back.
 
 LocalStack 4.14 runs one poller thread per mapping and pauses LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC
-(1 s) after every batch, so a deep queue drains at one batch per ~1.3 s whatever the mapping's concurrency.
-AWS starts five pollers for an SQS source and scales up to ScalingConfig.MaximumConcurrency when it
-is set. Here a mapping gets MaximumConcurrency pollers (five without it), each invoking the function
-synchronously, so concurrent invocations never exceed the cap; the harness sets the pause to 0.
+(1 s) after every batch, whatever the mapping's concurrency. AWS: "When messages are available, Lambda
+starts processing five batches at a time with five concurrent invocations of your function", and
+ScalingConfig.MaximumConcurrency caps the concurrent invocations an SQS source makes (Lambda developer guide,
+"Configuring scaling behavior for SQS event source mappings"). Here a mapping gets MaximumConcurrency
+pollers (five without it), each invoking the function synchronously, so concurrent invocations never exceed
+the cap; the stage sets the pause to 0.
 """
 
 from __future__ import annotations

@@ -3,9 +3,14 @@
 LocalStack 4.14 accepts KMSKeyArn on CreateFunction/UpdateFunctionConfiguration but neither stores nor returns
 it, so Terraform's `kms_key_arn` re-plans as an update forever. AWS:
 - the function configuration (Create/Update responses, GetFunction, GetFunctionConfiguration, ListFunctions,
-  ListVersionsByFunction) carries KMSKeyArn when a customer managed key is set, and omits it otherwise;
-- UpdateFunctionConfiguration with KMSKeyArn="" goes back to the AWS managed key (the field disappears);
-- a published version keeps the key $LATEST had when it was published.
+  ListVersionsByFunction) carries KMSKeyArn when a customer managed key is set, and omits it otherwise
+  (Lambda API Reference, FunctionConfiguration.KMSKeyArn: "This key is returned only if you've configured a
+  customer managed key");
+- UpdateFunctionConfiguration with KMSKeyArn="" goes back to the AWS managed key, and the field disappears
+  (API Reference, UpdateFunctionConfiguration.KMSKeyArn: "If you don't provide a customer managed key, Lambda
+  uses an AWS owned key or an AWS managed key");
+- a published version keeps the key $LATEST had when it was published (Lambda developer guide, "Manage Lambda
+  function versions": a version is a snapshot of the code and configuration of $LATEST).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from localstack.services.lambda_ import api_utils
 from localstack.services.lambda_.provider import LambdaProvider
 from localstack.utils.aws import arns
 
-from psh_localstack.lambda_.store import FunctionKeyStore, function_key_stores
+from psh_localstack.lambda_.models import FunctionKeyStore, function_key_stores
 
 LATEST = "$LATEST"
 

@@ -26,6 +26,8 @@ from localstack.services.lambda_.invocation.runtime_executor import LambdaRuntim
 
 LOG = logging.getLogger(__name__)
 RUNTIME_INTERFACE = Path(__file__).with_name("runtime_interface.py")
+# -s: no user site-packages; -P: the runtime interface's own directory is not on the module search path.
+INTERPRETER_FLAGS = ("-s", "-P")
 STOP_GRACE_S = 3.0
 
 
@@ -52,7 +54,8 @@ def _free_port() -> int:
 
 
 def _timeout_error_payload(request_id: str, timeout_s: int) -> bytes:
-    # What Lambda answers for a timed-out invocation (FunctionError "Unhandled").
+    # What Lambda answers for a timed-out invocation: FunctionError "Unhandled" and "Task timed out after
+    # 3.00 seconds" (Lambda developer guide, "Troubleshoot invocation issues in Lambda").
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
     return json.dumps(
         {"errorMessage": f"{stamp}Z {request_id} Task timed out after {timeout_s:.2f} seconds"}
@@ -101,6 +104,13 @@ class HostRuntimeExecutor(RuntimeExecutor):
         env.update(
             {
                 "LAMBDA_TASK_ROOT": str(code_dir),
+                # The Python runtime's module search path: the deployment package's directory first, then
+                # the runtime's libraries (Lambda developer guide, "Working with .zip file archives for
+                # Python Lambda functions", dependency search path and runtime-included libraries; PYTHONPATH
+                # is one of the runtime's environment variables, "Defined runtime environment variables").
+                # The function's interpreter supplies the runtime's libraries (boto3); layers
+                # (/opt/python) are not modelled by this executor.
+                "PYTHONPATH": str(code_dir),
                 "PSH_RUNTIME_PORT": str(port),
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTHONUNBUFFERED": "1",
@@ -110,9 +120,13 @@ class HostRuntimeExecutor(RuntimeExecutor):
         Path(env["TMPDIR"]).mkdir(parents=True, exist_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
-            # Same process group as LocalStack: the harness reaps leftovers with it.
+            # Same process group as LocalStack: `psh_stage.lifecycle down` reaps leftovers with it.
             self.process = subprocess.Popen(
-                [interpreter_for(self.function_version.config.runtime), "-I", str(RUNTIME_INTERFACE)],
+                [
+                    interpreter_for(self.function_version.config.runtime),
+                    *INTERPRETER_FLAGS,
+                    str(RUNTIME_INTERFACE),
+                ],
                 cwd=code_dir,
                 env=env,
                 stdin=subprocess.DEVNULL,

@@ -55,7 +55,8 @@ CURRENT_REQUEST_ID = ""
 
 
 class LambdaLogFormatter(logging.Formatter):
-    """The python runtime's format: [LEVEL]\\t<time>\\t<request id>\\t<message>."""
+    """The Python runtime's text log format: [LEVEL]\\t<time>\\t<request id>\\t<message> (Lambda developer
+    guide, "Log and monitor Python Lambda functions")."""
 
     def format(self, record: logging.LogRecord) -> str:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
@@ -88,6 +89,9 @@ def _post(path: str, body: bytes) -> None:
 
 
 class LambdaContext:
+    """The context object's attributes and get_remaining_time_in_millis (Lambda developer guide, "Using the
+    Lambda context object to retrieve Python function information")."""
+
     def __init__(self, request_id: str, invoked_arn: str) -> None:
         self.aws_request_id = request_id
         self.invoked_function_arn = invoked_arn
@@ -105,10 +109,12 @@ class LambdaContext:
 
 
 def _load_handler() -> tuple[Any, dict[str, Any] | None]:
-    """(handler, None) or (None, init error) — import errors are reported on invoke, like Lambda does."""
+    """(handler, None) or (None, init error): Runtime.ImportModuleError / Runtime.HandlerNotFound are reported
+    on invoke, as Lambda's Python runtime does (Lambda developer guide, "Troubleshoot execution issues")."""
+    # _HANDLER is <module>.<function>; the module is found on PYTHONPATH, which the executor starts with the
+    # deployment package's directory (LAMBDA_TASK_ROOT), as Lambda's Python runtime does.
     spec = os.environ.get("_HANDLER", "")
     module_name, _, function_name = spec.rpartition(".")
-    sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
     try:
         module = importlib.import_module(module_name)
     except Exception as error:
@@ -158,6 +164,8 @@ def _run_invocation(request: dict[str, Any]) -> None:
         CAPTURE.write(f"[ERROR] {payload['errorType']}: {payload['errorMessage']}\n")
         body = json.dumps(payload).encode()
     elapsed_ms = (time.monotonic() - started) * 1000
+    # START, END and REPORT lines frame each invocation's logs (Lambda developer guide, "Sending Lambda
+    # function logs to CloudWatch Logs").
     CAPTURE.write(
         f"END RequestId: {request_id}\nREPORT RequestId: {request_id}\tDuration: {elapsed_ms:.2f} ms\t"
         f"Billed Duration: {int(elapsed_ms) + 1} ms\tMemory Size: "

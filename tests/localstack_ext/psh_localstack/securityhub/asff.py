@@ -1,26 +1,35 @@
-"""AWS Security Finding Format: BatchImportFindings' checks; how stored findings are built/updated.
+"""AWS Security Finding Format (ASFF): BatchImportFindings' checks; how stored findings are built and updated.
 
-Validation messages mimic the real service's JSON-schema wording
-("Finding does not adhere to Amazon Finding Format. data.Title should NOT be longer than 256 characters.").
+Sources: the Security Hub user guide's ASFF pages ("ASFF syntax", "Required top-level attributes in the ASFF",
+"Optional top-level attributes in the ASFF", "Types taxonomy for ASFF"), "Using BatchImportFindings to create
+and update findings" (https://docs.aws.amazon.com/securityhub/latest/userguide/
+finding-update-batchimportfindings.html), the API Reference of BatchImportFindings, Severity and Workflow,
+and botocore's model (securityhub/2018-10-26) for the enums. Validation messages mimic the service's
+JSON-schema wording in FailedFindings ("Finding does not adhere to Amazon Finding Format. data.Title should
+NOT be longer than 256 characters.").
 """
 
 from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .products import ProductArn, names_for
 from .timestamps import now_iso, parse_ns
 
-SCHEMA_VERSION = "2018-10-08"
-MAX_FINDING_BYTES = 240 * 1024
-MAX_RESOURCES = 32
-MAX_TYPES = 50
-MAX_MAP_ENTRIES = 50
+SCHEMA_VERSION = "2018-10-08"  # SchemaVersion: "the latest ... 2018-10-08" (required attributes)
+MAX_FINDING_BYTES = 240 * 1024  # "The maximum allowed size for a finding is 240 Kb" (BatchImportFindings)
+MAX_RESOURCES = 32  # Resources: "Maximum of 32 items" (required attributes)
+MAX_TYPES = 50  # Types: "Maximum of 50 items" (required attributes)
+MAX_MAP_ENTRIES = (
+    50  # ProductFields, UserDefinedFields: "Maximum of 50 key-value pairs" (optional attributes)
+)
 
+# Enums of botocore's model: SeverityLabel, RecordState, ComplianceStatus, WorkflowStatus, WorkflowState,
+# VerificationState, Partition; PatchSummary.Operation SCAN | INSTALL and RebootOption NoReboot |
+# RebootIfNeeded (API Reference, PatchSummary).
 SEVERITY_LABELS = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 RECORD_STATES = ("ACTIVE", "ARCHIVED")
 COMPLIANCE_STATUSES = ("PASSED", "WARNING", "FAILED", "NOT_AVAILABLE")
@@ -30,6 +39,7 @@ VERIFICATION_STATES = ("UNKNOWN", "TRUE_POSITIVE", "FALSE_POSITIVE", "BENIGN_POS
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 PATCH_OPERATIONS = ("SCAN", "INSTALL")
 REBOOT_OPTIONS = ("NoReboot", "RebootIfNeeded")
+# The namespaces of the finding type taxonomy (user guide, "Types taxonomy for ASFF").
 TYPE_NAMESPACES = (
     "Software and Configuration Checks",
     # Patch Manager's own findings use this spelling (AWS's documented sample finding); the service takes it.
@@ -47,6 +57,8 @@ PATCH_COUNTS = (
     "InstalledRejectedCount",
     "InstalledPendingReboot",
 )
+# The required top-level attributes (user guide, "Required top-level attributes in the ASFF"); Severity and
+# Types are required at the top level or under FindingProviderFields (see validate).
 REQUIRED = (
     "SchemaVersion",
     "Id",
@@ -59,9 +71,14 @@ REQUIRED = (
     "Description",
     "Resources",
 )
-# Fields customers own: BatchImportFindings ignores them on an existing finding.
+# Fields customers own: "After a finding is created, BatchImportFindings cannot be used to update the
+# following finding fields and objects ... Note, UserDefinedFields, VerificationState, Workflow"
+# (API Reference, BatchImportFindings).
 CUSTOMER_OWNED = ("Note", "UserDefinedFields", "VerificationState", "Workflow")
-# Fields BatchImportFindings may only change while BatchUpdateFindings has not changed them.
+# "Finding providers also should not use BatchImportFindings to update ... Confidence, Criticality,
+# RelatedFindings, Severity, Types. Instead, finding providers use FindingProviderFields" (same page): a
+# provider's value reaches the top level only while BatchUpdateFindings has not changed it (user guide,
+# "FindingProviderFields").
 PROVIDER_UNLESS_CUSTOMER = ("Confidence", "Criticality", "RelatedFindings", "Severity", "Types")
 
 FORMAT_PREFIX = "Finding does not adhere to Amazon Finding Format. "
@@ -79,6 +96,8 @@ def _fail(message: str) -> InvalidFindingError:
 
 
 def label_for_normalized(normalized: int) -> str:
+    """Severity.Normalized ranges: 0 INFORMATIONAL, 1-39 LOW, 40-69 MEDIUM, 70-89 HIGH, 90-100 CRITICAL (API
+    Reference, Severity)."""
     if normalized <= 0:
         return "INFORMATIONAL"
     if normalized < 40:
@@ -90,6 +109,8 @@ def label_for_normalized(normalized: int) -> str:
     return "CRITICAL"
 
 
+# "If you provide Label and don't provide Normalized, then Normalized is set automatically": INFORMATIONAL 0,
+# LOW 1, MEDIUM 40, HIGH 70, CRITICAL 90 (API Reference, Severity).
 NORMALIZED_FOR_LABEL = {"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 40, "HIGH": 70, "CRITICAL": 90}
 
 
@@ -298,7 +319,10 @@ def _complete_severity(severity: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sync_provider_fields(finding: dict[str, Any], fpf: dict[str, Any]) -> None:
-    """Providers may send a value at the top level or under FindingProviderFields; Security Hub fills both."""
+    """Providers may send a value at the top level or under FindingProviderFields; Security Hub fills both
+    (user guide, "FindingProviderFields": on a new finding, a value given in only one place is copied to the
+    other). FindingProviderFields.Severity keeps Label and Original (API Reference,
+    FindingProviderSeverity)."""
     for name in PROVIDER_UNLESS_CUSTOMER:
         top, nested = finding.get(name), fpf.get(name)
         if top is None and nested is not None:
@@ -313,6 +337,10 @@ def _sync_provider_fields(finding: dict[str, Any], fpf: dict[str, Any]) -> None:
 
 
 def _service_fields(finding: dict[str, Any], product: ProductArn, region: str) -> None:
+    """The attributes Security Hub populates itself: ProductName and CompanyName ("Security Hub populates this
+    attribute automatically for each finding ... The exception to this is when you use a custom
+    integration"), Region, ProductFields under the reserved aws/ prefix, ProcessedAt (user guide, optional
+    top-level attributes)."""
     product_name, company_name = names_for(product)
     if not (product.is_custom and finding.get("ProductName")):
         finding["ProductName"] = product_name
@@ -332,6 +360,8 @@ def _service_fields(finding: dict[str, Any], product: ProductArn, region: str) -
 
 
 def create(incoming: dict[str, Any], product: ProductArn, region: str, sequence: int) -> StoredFinding:
+    """A new finding: Workflow.Status NEW and RecordState ACTIVE unless the provider set them (API Reference,
+    Workflow; ASFF RecordState)."""
     finding = copy.deepcopy(incoming)
     _sync_provider_fields(finding, dict(finding.get("FindingProviderFields") or {}))
     workflow_status = (finding.get("Workflow") or {}).get("Status", "NEW")
@@ -343,6 +373,9 @@ def create(incoming: dict[str, Any], product: ProductArn, region: str, sequence:
 
 
 def _workflow_reopens(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether an update reopens the workflow: "Security Hub also resets the workflow status from NOTIFIED or
+    RESOLVED to NEW in the following cases: RecordState changes from ARCHIVED to ACTIVE. ComplianceStatus
+    changes from PASSED to either WARNING, FAILED, or NOT_AVAILABLE." (API Reference, Workflow)"""
     unarchived = old.get("RecordState") == "ARCHIVED" and new.get("RecordState") == "ACTIVE"
     old_compliance = (old.get("Compliance") or {}).get("Status")
     new_compliance = (new.get("Compliance") or {}).get("Status")
@@ -355,7 +388,11 @@ def _workflow_reopens(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 
 def apply_update(stored: StoredFinding, incoming: dict[str, Any], product: ProductArn, region: str) -> bool:
-    """Apply a provider's re-import. Returns False when it is ignored (UpdatedAt not later than stored)."""
+    """Apply a provider's re-import. Returns False when it is ignored: an update whose UpdatedAt is the same
+    as or earlier than the stored one (user guide, "Using BatchImportFindings to create and update findings").
+
+    CreatedAt keeps the first import's value: AWS documents no rule either way (a provider is to send the
+    original); the emulator's choice."""
     if (parse_ns(incoming["UpdatedAt"]) or 0) <= stored.updated_at_ns:
         return False
     old = stored.finding
@@ -386,9 +423,3 @@ def apply_update(stored: StoredFinding, incoming: dict[str, Any], product: Produ
     _service_fields(finding, product, region)
     stored.finding = finding
     return True
-
-
-def iter_resource_values(finding: dict[str, Any], key: str) -> Iterator[Any]:
-    for resource in finding.get("Resources") or []:
-        if isinstance(resource, dict) and resource.get(key) is not None:
-            yield resource[key]

@@ -1,4 +1,5 @@
-"""Control routes for tests, benchmarks and the demo, under /_psh/securityhub/ on the LocalStack gateway.
+"""Control routes of the Security Hub emulation (emulator conveniences, not AWS APIs), under
+/_psh/securityhub/ on the LocalStack gateway:
 
 GET    /_psh/securityhub/status          counters, active fault, rate limiter settings
 POST   /_psh/securityhub/fault           {"mode": "unavailable"|"throttle"|"latency", "seconds": N,
@@ -22,7 +23,10 @@ from typing import Any
 
 from localstack.http import Request, Response
 
-from .models import SeedError, reset_all, seed_native_findings
+from psh_localstack.faults import parse_fault_request
+
+from .findings import SeedError, seed_native_findings
+from .models import reset_all
 from .traffic import TRAFFIC
 
 PREFIX = "/_psh/securityhub"
@@ -52,18 +56,8 @@ def get_status(request: Request, **_: Any) -> Response:
 
 def set_fault(request: Request, **_: Any) -> Response:
     try:
-        body = _body(request)
-        operations = body.get("operations")
-        if operations is not None and not (
-            isinstance(operations, list) and all(isinstance(o, str) for o in operations)
-        ):
-            raise ValueError("operations must be a list of operation names")
-        TRAFFIC.set_fault(
-            str(body.get("mode")),
-            float(body.get("seconds", 0)),
-            operations,
-            delay_seconds=float(body.get("delay_seconds", 0)),
-        )
+        mode, seconds, operations, delay_seconds = parse_fault_request(_body(request))
+        TRAFFIC.set_fault(mode, seconds, operations, delay_seconds=delay_seconds)
     except (ValueError, TypeError) as error:
         return _bad_request(error)
     return _json(TRAFFIC.snapshot())

@@ -1,8 +1,10 @@
-"""GetFindings filters and sorting with the documented semantics.
+"""GetFindings filters and sorting with the documented semantics (Security Hub API Reference,
+AwsSecurityFindingFilters, StringFilter, NumberFilter, DateFilter, MapFilter, BooleanFilter, SortCriterion).
 
 String filters on one field: EQUALS and PREFIX values are OR'd; NOT_EQUALS and PREFIX_NOT_EQUALS values are
 AND'd and applied after the positive ones; EQUALS cannot be combined with a negative comparison on the same
-field; CONTAINS / NOT_CONTAINS belong to automation rules and are refused here. Different fields are AND'd.
+field; CONTAINS / NOT_CONTAINS belong to automation rules and are refused here (StringFilter.Comparison).
+Different fields are AND'd.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any
 
 from .timestamps import days_ns, now_ns, parse_ns
 
+# "You can filter by up to 10 finding attributes. For each attribute, you can provide up to 20 filter values."
+# (API Reference, GetFindings, Filters)
 MAX_FILTER_FIELDS = 10
 MAX_FILTER_VALUES = 20
 
@@ -50,6 +54,8 @@ def _each(list_key: str, *keys: str) -> Extractor:
     return extract
 
 
+# The filter fields of AwsSecurityFindingFilters this emulation answers, by filter type, and where each one
+# reads the finding.
 STRING_FIELDS: dict[str, Extractor] = {
     **{
         name: _path(name)
@@ -315,7 +321,8 @@ def _sort_value(field: str) -> Callable[[Finding], tuple[int, Any]]:
 
 
 def sort_findings(findings: Iterable[Finding], criteria: list[dict[str, Any]] | None) -> list[Finding]:
-    """Stable multi-key sort; without criteria, most recently updated first (then by Id)."""
+    """Stable multi-key sort (SortCriterion: Field, SortOrder asc | desc). Without criteria: most recently
+    updated first, then by Id (AWS documents no default order; the emulator's choice)."""
     ordered = sorted(findings, key=lambda f: str(f.get("Id")))
     criteria = criteria or [{"Field": "UpdatedAt", "SortOrder": "desc"}]
     for criterion in reversed(criteria):
@@ -336,7 +343,7 @@ def sort_findings(findings: Iterable[Finding], criteria: list[dict[str, Any]] | 
 
 def exact_keys(filters: dict[str, Any] | None) -> list[tuple[str, str]] | None:
     """(ProductArn, Id) pairs when the filters pin both with EQUALS only, so callers can look findings up
-    directly instead of scanning (the forwarder's "which of these findings exist" query)."""
+    directly instead of scanning (a query for given findings by their identifiers)."""
     filters = filters or {}
 
     def equals_values(field: str) -> list[str] | None:

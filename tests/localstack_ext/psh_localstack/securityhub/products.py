@@ -1,4 +1,10 @@
-"""Product ARNs, the product catalog and who may import under which product."""
+"""Product ARNs, the product catalog and who may import under which product.
+
+A product ARN is arn:<partition>:securityhub:<region>:<account>:product/<company>/<product>, with an empty
+account for AWS and partner products; an account's own custom integration is product/<account>/default
+(user guide, "Using custom product integrations to send findings to Security Hub"). A subscription is
+arn:...:<account>:product-subscription/<company>/<product> (API Reference, EnableImportFindingsForProduct).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,9 @@ _SUBSCRIPTION_ARN = re.compile(
     r":product-subscription/(?P<company>[A-Za-z0-9._-]+)/(?P<product>[A-Za-z0-9._-]+)$"
 )
 
+# The names findings of a custom integration carry when the provider sets none: ProductName "Default",
+# CompanyName "Personal", as findings imported under product/<account>/default show them (the API Reference
+# does not list these values).
 CUSTOM_PRODUCT_NAME = "Default"
 CUSTOM_COMPANY_NAME = "Personal"
 
@@ -71,6 +80,7 @@ def custom_product_arn(region: str, account_id: str, partition: str = "aws") -> 
 
 
 def hub_arn(region: str, account_id: str, partition: str = "aws") -> str:
+    # DescribeHub's HubArn, e.g. arn:aws:securityhub:us-west-1:123456789012:hub/default (API Reference)
     return f"arn:{partition}:securityhub:{region}:{account_id}:hub/default"
 
 
@@ -85,8 +95,9 @@ class CatalogEntry:
     integration_types: tuple[str, ...]
 
 
-# A representative slice of the real catalog: AWS integrations (customers cannot import under them) and a few
-# partner products (customers may import from within their account once subscribed).
+# A representative slice of the catalog DescribeProducts lists: AWS integrations (customers cannot import
+# under them) and a few partner products (customers may import from within their account once subscribed)
+# (user guide, "AWS service integrations" and "Third-party product integrations").
 CATALOG: tuple[CatalogEntry, ...] = (
     CatalogEntry(
         "aws",

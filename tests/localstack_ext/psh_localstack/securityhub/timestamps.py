@@ -1,4 +1,8 @@
-"""Security Hub timestamps: RFC 3339 date-times with up to nanosecond fractions, `Z` or a numeric offset."""
+"""Security Hub timestamps: RFC 3339 date-times with up to nanosecond fractions, `Z` or a numeric offset.
+
+ASFF timestamps are "formatted according to RFC 3339 section 5.6, Internet Date/Time Format"; fractional
+seconds of up to 9 digits and offsets such as +05:00 are accepted (user guide, "ASFF syntax", timestamps).
+"""
 
 from __future__ import annotations
 

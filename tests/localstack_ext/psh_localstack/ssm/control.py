@@ -1,17 +1,18 @@
-"""Control routes for tests and the demo (not AWS APIs):
+"""Control routes of the Systems Manager emulation (emulator conveniences, not AWS APIs):
 
   POST   /_psh/ssm/nodes            {"nodes": [{InstanceId, PlatformType, PatchGroup, Patches: [...]}]}
   GET    /_psh/ssm/nodes            list registered nodes (InstanceInformation + patches)
   DELETE /_psh/ssm/nodes/<id>       forget a node (and its patch state and compliance)
   POST   /_psh/ssm/scan             {"instance_ids": [...], "operation": "Scan"|"Install", "reboot_option"}
-                                    runs synchronously; returns the PatchSummary of each node
+                                    runs synchronously; returns the patch state of each node
   POST   /_psh/ssm/fault            {"mode": "throttle"|"unavailable", "seconds": N, "operations": [...]}
-                                    the forwarder's reads answer 400 ThrottlingException / 500
-                                    InternalServerError for N s (default: all four reads)
+                                    DescribeInstanceInformation, DescribeInstancePatchStates,
+                                    DescribeInstancePatches and ListComplianceItems (or the named ones of
+                                    them) answer 400 ThrottlingException / 500 InternalServerError for N s
   DELETE /_psh/ssm/fault            clear it
   GET    /_psh/ssm/fault            the active fault and rejected counts per operation
 
-Account and region: "account_id" / "region" in the body or query string (default 000000000000 / us-east-1).
+Account and Region: "account_id" / "region" in the body or query string (default 000000000000 / us-east-1).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from typing import Any
 from localstack.aws.api import CommonServiceException
 from localstack.http import Request, Response
 
-from psh_localstack.ssm import fleet
-from psh_localstack.ssm.faults import SSM_FAULTS
-from psh_localstack.ssm.store import PatchStore, patch_stores
+from psh_localstack.faults import parse_fault_request
+from psh_localstack.ssm import commands, fleet
+from psh_localstack.ssm.models import PatchStore, patch_stores
+from psh_localstack.ssm.traffic import SSM_FAULTS
 
 DEFAULT_ACCOUNT = "000000000000"
 DEFAULT_REGION = "us-east-1"
@@ -106,7 +108,7 @@ def scan(request: Request) -> Response:
     operation = body.get("operation", "Scan")
     if operation not in ("Scan", "Install"):
         return Response.for_json({"error": f"operation {operation} is not Scan or Install"}, status=400)
-    execution_id = fleet.new_command_id()
+    execution_id = commands.new_command_id()
     summaries = [
         fleet.run_patch_operation(
             store,
@@ -122,27 +124,26 @@ def scan(request: Request) -> Response:
     return Response.for_json({"execution_id": execution_id, "patch_states": _jsonable(summaries)})
 
 
+def _fault_state() -> dict[str, Any]:
+    return {"fault": SSM_FAULTS.snapshot(), "rejected": dict(SSM_FAULTS.rejected())}
+
+
 def set_fault(request: Request) -> Response:
-    body = _json_body(request)
-    operations = body.get("operations")
     try:
-        if operations is not None and not (
-            isinstance(operations, list) and all(isinstance(o, str) for o in operations)
-        ):
-            raise ValueError("operations must be a list of operation names")
-        SSM_FAULTS.set(str(body.get("mode")), float(body.get("seconds", 0)), operations)
+        mode, seconds, operations, _ = parse_fault_request(_json_body(request))
+        SSM_FAULTS.set(mode, seconds, operations)
     except (ValueError, TypeError) as error:
         return Response.for_json({"error": str(error)}, status=400)
-    return Response.for_json(SSM_FAULTS.snapshot())
+    return Response.for_json(_fault_state())
 
 
 def clear_fault(request: Request) -> Response:
     SSM_FAULTS.clear()
-    return Response.for_json(SSM_FAULTS.snapshot())
+    return Response.for_json(_fault_state())
 
 
 def fault_status(request: Request) -> Response:
-    return Response.for_json(SSM_FAULTS.snapshot())
+    return Response.for_json(_fault_state())
 
 
 def register(router) -> None:

@@ -1,11 +1,19 @@
-"""The AWS-owned patching documents (parameters as documented) and parameter validation against them."""
+"""The AWS-owned patching documents: DescribeDocument / GetDocument, and parameters validated against them.
+
+Parameters, their defaults and allowed values follow the Patch Manager user guide's pages on the SSM Command
+documents for patching (https://docs.aws.amazon.com/systems-manager/latest/userguide/
+patch-manager-aws-runpatchbaseline.html, patch-manager-aws-runpatchbaselineassociation.html,
+patch-manager-aws-runpatchbaselinewithhooks.html). Other documents are LocalStack's (moto's): the handlers
+answer None for them and the provider falls back.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from localstack.aws.api import CommonServiceException
+from psh_localstack.ssm.errors import client_error
 
 PATCH_DOCUMENT_VERSION = "1"
 UUID_OR_EMPTY = "(^$)|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -101,6 +109,26 @@ PATCH_DOCUMENTS: dict[str, dict[str, Any]] = {
 }
 
 
+def describe_document(request: dict[str, Any], region: str) -> dict[str, Any] | None:
+    if not is_patch_document(request["Name"]):
+        return None
+    return {"Document": describe(document_name(request["Name"]), region)}
+
+
+def get_document(request: dict[str, Any]) -> dict[str, Any] | None:
+    if not is_patch_document(request["Name"]):
+        return None
+    name = document_name(request["Name"])
+    return {
+        "Name": name,
+        "DocumentVersion": PATCH_DOCUMENT_VERSION,
+        "Status": "Active",
+        "Content": json.dumps(content(name)),
+        "DocumentType": "Command",
+        "DocumentFormat": "JSON",
+    }
+
+
 def is_patch_document(name: str | None) -> bool:
     return bool(name) and name.split("/")[-1].split(":")[-1] in PATCH_DOCUMENTS
 
@@ -161,16 +189,16 @@ def _default_text(value: Any) -> str:
 
 
 def resolve_parameters(name: str, given: dict[str, list[str]] | None) -> dict[str, list[str]]:
-    """Validate against the document like SSM does (InvalidParameters) and fill in defaults."""
-    import re
+    """Validate against the document like SSM does and fill in defaults.
 
+    InvalidParameters: "You must specify values for all required parameters in the Amazon Web Services Systems
+    Manager document (SSM document). You can only supply values to parameters defined in the SSM document."
+    (botocore model)."""
     spec = PATCH_DOCUMENTS[document_name(name)]["parameters"]
     given = given or {}
     unknown = sorted(set(given) - set(spec))
     if unknown:
-        raise CommonServiceException(
-            "InvalidParameters", f"Parameters {unknown} are not defined in the document."
-        )
+        raise client_error("InvalidParameters", f"Parameters {unknown} are not defined in the document.")
     resolved: dict[str, list[str]] = {}
     for key, definition in spec.items():
         if key in given:
@@ -179,17 +207,17 @@ def resolve_parameters(name: str, given: dict[str, list[str]] | None) -> dict[st
             default = definition["default"]
             values = default if isinstance(default, list) else [default]
         else:
-            raise CommonServiceException("InvalidParameters", f'Parameter "{key}" is required.')
+            raise client_error("InvalidParameters", f'Parameter "{key}" is required.')
         if definition["type"] == "String" and len(values) != 1:
-            raise CommonServiceException("InvalidParameters", f'Parameter "{key}" takes a single value.')
+            raise client_error("InvalidParameters", f'Parameter "{key}" takes a single value.')
         for value in values:
             if "allowedValues" in definition and value not in definition["allowedValues"]:
-                raise CommonServiceException(
+                raise client_error(
                     "InvalidParameters",
                     f'Parameter "{key}" has value "{value}" not in {definition["allowedValues"]}.',
                 )
             if "allowedPattern" in definition and not re.search(definition["allowedPattern"], value):
-                raise CommonServiceException(
+                raise client_error(
                     "InvalidParameters",
                     f'Parameter "{key}" "{value}" failed to satisfy constraint: '
                     f"{definition['allowedPattern']}",

@@ -1,22 +1,24 @@
-"""The simulated fleet: node registration, patch operations, compliance writes and the EventBridge events."""
+"""The emulated fleet: managed nodes, the baseline and patch group of each, and a patch operation on one.
+
+Nodes are registered through the control route (/_psh/ssm/nodes, an emulator convenience: there is no
+agent); what Systems Manager then reports about them follows the API reference of each read.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
-from localstack.aws.api import CommonServiceException
-from localstack.aws.connect import connect_to
-
-from psh_localstack.ssm import patching
-from psh_localstack.ssm.store import PatchStore
+from psh_localstack.ssm import compliance, patching
+from psh_localstack.ssm.clock import now
+from psh_localstack.ssm.errors import client_error
+from psh_localstack.ssm.models import PatchStore
 
 LOG = logging.getLogger(__name__)
 
-# Baselines AWS predefines per operating system (ids as they appear in DescribeInstancePatchStates).
+# AWS predefines a default baseline per operating system (Patch Manager user guide, "Predefined and custom
+# patch baselines"). These ids stand in for them: AWS's own are per Region (RegisterDefaultPatchBaseline's
+# example: arn:aws:ssm:us-east-2:733109147000:patchbaseline/pb-0574b43a65ea646ed).
 DEFAULT_BASELINES = {
     "WINDOWS": "pb-016889927b2bb8542",
     "AMAZON_LINUX_2": "pb-0c10e65780cbe9a12",
@@ -24,11 +26,9 @@ DEFAULT_BASELINES = {
     "UBUNTU": "pb-06e3563bd35503f2b",
     "REDHAT_ENTERPRISE_LINUX": "pb-0cbb3a633de00f07c",
 }
+# A node's patch group is the value of its tag "Patch Group", or "PatchGroup" where tags in instance metadata
+# are allowed (their keys cannot contain spaces) (Patch Manager user guide, "Patch groups").
 PATCH_GROUP_TAGS = ("Patch Group", "PatchGroup")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def operating_system(info: dict[str, Any]) -> str:
@@ -48,16 +48,16 @@ def register_node(store: PatchStore, spec: dict[str, Any]) -> dict[str, Any]:
     """Add or replace a managed node. `spec`: InstanceId, PlatformType/Name/Version, PatchGroup, Patches."""
     instance_id = spec["InstanceId"]
     if not instance_id.startswith(("i-", "mi-")):
-        raise CommonServiceException("InvalidInstanceId", f"{instance_id} is neither i-... nor mi-...")
+        raise client_error("InvalidInstanceId", f"{instance_id} is neither i-... nor mi-...")
     on_prem = instance_id.startswith("mi-")
     patches = []
     for patch in spec.get("Patches", []):
         state = patch.get("State", "MISSING")
         if state not in patching.PATCH_STATES:
-            raise CommonServiceException("ValidationException", f"unknown patch state {state}")
+            raise client_error("ValidationException", f"unknown patch state {state}")
         level = patch.get("ComplianceLevel", "UNSPECIFIED")
         if level not in patching.COMPLIANCE_LEVELS:
-            raise CommonServiceException("ValidationException", f"unknown compliance level {level}")
+            raise client_error("ValidationException", f"unknown compliance level {level}")
         patches.append(
             {
                 "KBId": patch.get("KBId") or patch["Id"],
@@ -72,6 +72,8 @@ def register_node(store: PatchStore, spec: dict[str, Any]) -> dict[str, Any]:
             }
         )
     platform_type = spec.get("PlatformType", "Linux")
+    # The InstanceInformation of DescribeInstanceInformation (API reference, InstanceInformation): on-premises
+    # nodes (mi-) are ManagedInstance resources with a Name and a RegistrationDate, EC2 instances EC2Instance.
     info = {
         "InstanceId": instance_id,
         "PingStatus": spec.get("PingStatus", "Online"),
@@ -114,6 +116,9 @@ def patch_group_of(store: PatchStore, instance_id: str) -> str:
 
 
 def baseline_for(store: PatchStore, instance_id: str) -> str:
+    """The baseline a patch operation uses: the patch group's, else the operating system's default ("If no
+    patch group is specified, the default patch baseline for the operating system type is used", user guide,
+    AWS-RunPatchBaseline)."""
     group = patch_group_of(store, instance_id)
     if group and group in store.patch_groups:
         return store.patch_groups[group]
@@ -127,7 +132,8 @@ def baseline_for(store: PatchStore, instance_id: str) -> str:
 def resolve_targets(
     store: PatchStore, targets: list[dict[str, Any]] | None, instance_ids: list[str] | None
 ) -> list[str]:
-    """Fleet nodes matched by InstanceIds, or by Targets (InstanceIds incl. "*", tag:<key>, tag-key)."""
+    """Fleet nodes matched by InstanceIds, or by Targets: InstanceIds (with "*" for all), tag:<key>, tag-key
+    (API reference, Target: the supported keys of Run Command and State Manager targets)."""
     if instance_ids:
         return [each for each in instance_ids if each in store.nodes]
     chosen: list[str] = []
@@ -156,7 +162,8 @@ def run_patch_operation(
     execution_id: str,
     snapshot_id: str = "",
 ) -> dict[str, Any]:
-    """Scan/Install one node: new patch states, PatchSummary, Patch compliance items, event on change."""
+    """Scan or Install on one node, as AWS-RunPatchBaseline does: new patch states, the node's patch state
+    (DescribeInstancePatchStates), its Patch compliance items, and the compliance event on a change."""
     started = now()
     with store.lock:
         node = store.nodes[instance_id]
@@ -180,7 +187,7 @@ def run_patch_operation(
             node["patches"], baseline_id=baseline_id, patch_group=group, installed_time_fallback=ended
         )
         execution = {"ExecutionTime": ended, "ExecutionId": execution_id, "ExecutionType": "Command"}
-    put_compliance(
+    compliance.put_compliance(
         store,
         account_id,
         region,
@@ -192,92 +199,3 @@ def run_patch_operation(
         baseline_id=baseline_id,
     )
     return summary
-
-
-def put_compliance(
-    store: PatchStore,
-    account_id: str,
-    region: str,
-    *,
-    resource_type: str,
-    resource_id: str,
-    compliance_type: str,
-    execution: dict[str, Any],
-    items: list[dict[str, Any]],
-    baseline_id: str = "",
-    partial: bool = False,
-) -> None:
-    """Store compliance items (COMPLETE replaces, PARTIAL merges by Id); emit the event on a state change.
-
-    The state is the overall status, its severity and which items are non-compliant at which severity: a
-    rescan that finds exactly what the last one found emits nothing; a new missing or a fixed patch does."""
-    key = (resource_type, resource_id, compliance_type)
-    with store.lock:
-        previous = store.compliance.get(key)
-        if partial and previous:
-            merged = {item["Id"]: item for item in previous["Items"]}
-            merged.update({item["Id"]: item for item in items})
-            items = list(merged.values())
-        before = compliance_state(previous["Items"]) if previous else None
-        store.compliance[key] = {"ExecutionSummary": execution, "Items": items, "UpdatedAt": now()}
-        status, severity = patching.overall_status(items)
-    if compliance_state(items) != before:
-        emit_compliance_event(
-            account_id,
-            region,
-            resource_id=resource_id,
-            compliance_type=compliance_type,
-            status=status,
-            severity=severity,
-            baseline_id=baseline_id,
-            when=execution.get("ExecutionTime") or now(),
-        )
-
-
-def compliance_state(items: list[dict[str, Any]]) -> tuple[str, str, frozenset[tuple[str, str]]]:
-    status, severity = patching.overall_status(items)
-    failing = frozenset((item["Id"], item["Severity"]) for item in items if item["Status"] == "NON_COMPLIANT")
-    return status, severity, failing
-
-
-def emit_compliance_event(
-    account_id: str,
-    region: str,
-    *,
-    resource_id: str,
-    compliance_type: str,
-    status: str,
-    severity: str,
-    baseline_id: str,
-    when: datetime,
-) -> None:
-    """`Configuration Compliance State Change`, as SSM publishes it to the default event bus."""
-    detail = {
-        "last-runtime": when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z",
-        "compliance-status": status.lower(),
-        "resource-type": "managed-instance",
-        "resource-id": resource_id,
-        "compliance-type": compliance_type,
-    }
-    if compliance_type == "Patch":
-        detail["patch-baseline-id"] = baseline_id
-        detail["severity"] = severity.lower()
-    try:
-        events = connect_to(aws_access_key_id=account_id, region_name=region).events
-        events.put_events(
-            Entries=[
-                {
-                    "Source": "aws.ssm",
-                    "DetailType": "Configuration Compliance State Change",
-                    "Resources": [f"arn:aws:ssm:{region}:{account_id}:managed-instance/{resource_id}"],
-                    "Detail": json.dumps(detail),
-                    "Time": when,
-                }
-            ]
-        )
-    except Exception:
-        LOG.exception("could not emit compliance event for %s", resource_id)
-
-
-def new_command_id() -> str:
-    return str(uuid.uuid4())

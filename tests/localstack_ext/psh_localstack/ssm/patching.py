@@ -1,4 +1,8 @@
-"""Pure patch-scan logic of the simulated fleet: states after an operation, PatchSummary, compliance items."""
+"""Pure patch-scan logic of the emulated fleet: states after an operation, patch state, compliance items.
+
+Sources: the Systems Manager API Reference (InstancePatchState, PatchComplianceData, ComplianceItem) and the
+Patch Manager user guide ("Patch compliance state values"). Imports nothing from LocalStack.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import copy
 from datetime import datetime
 from typing import Any
 
+# PatchComplianceData.State (botocore model's enum).
 PATCH_STATES = (
     "INSTALLED",
     "INSTALLED_OTHER",
@@ -16,15 +21,23 @@ PATCH_STATES = (
     "FAILED",
     "AVAILABLE_SECURITY_UPDATE",
 )
+# Patches that make a node NON_COMPLIANT: missing, failed, rejected but installed, and installed awaiting a
+# reboot (InstancePatchState.CriticalNonCompliantCount: "These patches might be missing, have failed
+# installation, were rejected, or were installed but awaiting a required managed node reboot").
 NON_COMPLIANT_STATES = {"MISSING", "FAILED", "INSTALLED_PENDING_REBOOT", "INSTALLED_REJECTED"}
+# ComplianceSeverity, most severe first (botocore model's enum).
 COMPLIANCE_LEVELS = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED")
+# Classifications that count as security patches: Windows' SecurityUpdates and CriticalUpdates, Linux's
+# Security (Patch Manager user guide, patch baseline rules: CLASSIFICATION values per operating system).
 SECURITY_CLASSIFICATIONS = {"SecurityUpdates", "CriticalUpdates", "Security"}
 
 
 def apply_operation(
     patches: list[dict[str, Any]], operation: str, reboot_option: str, now: datetime
 ) -> list[dict[str, Any]]:
-    """Patches after a Scan (unchanged) or an Install (missing -> installed; pending reboot with NoReboot)."""
+    """Patches after a Scan (unchanged) or an Install (missing -> installed). InstancePatchState.RebootOption:
+    "Reboots aren't attempted for Patch Manager Scan operations"; "NoReboot: ... Patches installed with this
+    option are assigned a status of InstalledPendingReboot." (API Reference)."""
     result = copy.deepcopy(patches)
     if operation != "Install":
         return result
@@ -56,7 +69,9 @@ def patch_summary(
     ended: datetime,
     snapshot_id: str = "",
 ) -> dict[str, Any]:
-    """The DescribeInstancePatchStates entry of a node."""
+    """The DescribeInstancePatchStates entry of a node (API Reference, InstancePatchState): counts per state,
+    and the non-compliant patches split into critical (the baseline's compliance level CRITICAL), security
+    (a security classification) and other."""
     counts = {state: 0 for state in PATCH_STATES}
     critical = security = other = 0
     for patch in patches:
@@ -95,7 +110,8 @@ def patch_summary(
 
 
 def instance_patch(patch: dict[str, Any]) -> dict[str, Any]:
-    """The DescribeInstancePatches entry (CVEIds only for missing / failed patches, as SSM reports them)."""
+    """The DescribeInstancePatches entry (API Reference, PatchComplianceData.CVEIds: "Currently, CVE ID values
+    are reported only for patches with a status of Missing or Failed.")."""
     entry = {
         "Title": patch["Title"],
         "KBId": patch["KBId"],
@@ -113,7 +129,9 @@ def instance_patch(patch: dict[str, Any]) -> dict[str, Any]:
 def compliance_items(
     patches: list[dict[str, Any]], *, baseline_id: str, patch_group: str, installed_time_fallback: datetime
 ) -> list[dict[str, Any]]:
-    """Patch compliance items as Patch Manager writes them (NOT_APPLICABLE patches are not reported)."""
+    """Patch compliance items as Patch Manager writes them: one per patch, at the baseline's compliance level,
+    NOT_APPLICABLE patches left out, Details with the patch's classification, severity and state (the
+    compliance data of a Patch Manager scan, user guide, "Patch compliance state values")."""
     items = []
     for patch in patches:
         if patch["State"] == "NOT_APPLICABLE":
@@ -145,7 +163,8 @@ def _title_case_state(state: str) -> str:
 
 
 def overall_status(items: list[dict[str, Any]]) -> tuple[str, str]:
-    """(COMPLIANT|NON_COMPLIANT, highest severity among non-compliant items or UNSPECIFIED)."""
+    """(COMPLIANT | NON_COMPLIANT, the highest severity among non-compliant items or UNSPECIFIED): a resource
+    is non-compliant when any item is (ResourceComplianceSummaryItem, Status and OverallSeverity)."""
     failing = [item["Severity"] for item in items if item["Status"] == "NON_COMPLIANT"]
     if not failing:
         return "COMPLIANT", "UNSPECIFIED"

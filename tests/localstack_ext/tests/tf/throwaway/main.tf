@@ -1,5 +1,5 @@
-# Throwaway configuration for the LocalStack extension tests: every resource kind the product's module relies on,
-# applied, re-planned (no changes expected) and destroyed against LocalStack. Endpoints come from AWS_ENDPOINT_URL.
+# Throwaway configuration for the LocalStack extension tests: the resource kinds a Patch Manager to Security Hub
+# deployment uses, applied, re-planned (no changes expected) and destroyed against LocalStack. Endpoints come from AWS_ENDPOINT_URL.
 terraform {
   required_version = ">= 1.5"
   required_providers {

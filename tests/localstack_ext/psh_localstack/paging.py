@@ -1,4 +1,14 @@
-"""Opaque NextToken values bound to the query they page through."""
+"""NextToken paging shared by every emulated service: opaque tokens bound to the query they page through.
+
+AWS list operations return at most MaxResults items and a NextToken while more remain; the caller passes the
+token back unchanged with the same request to get the next page, and the token's content is not documented
+(e.g. Security Hub API Reference, GetFindings: "For subsequent calls to the operation, to continue listing
+data, set the value of this parameter to the value returned from the previous response"; Systems Manager API
+Reference, DescribeInstancePatchStates: "The token for the next set of items to return. (You received this
+token from a previous call.)"). Here a token carries the offset of the next item and a digest of the query;
+a token that does not decode, or belongs to another query, raises InvalidTokenError, which each service
+answers with its own error (Security Hub InvalidInputException, Systems Manager InvalidNextToken).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +31,7 @@ def encode(offset: int, digest: str) -> str:
 
 
 def decode(token: str | None, digest: str) -> int:
+    """The offset a token points at (0 without a token)."""
     if not token:
         return 0
     try:
@@ -34,6 +45,7 @@ def decode(token: str | None, digest: str) -> int:
 
 
 def page[T](items: list[T], token: str | None, max_results: int, query: Any) -> tuple[list[T], str | None]:
+    """(the page of `items` that `token` points at, the next page's token or None)."""
     digest = query_digest(query)
     start = decode(token, digest)
     end = start + max_results

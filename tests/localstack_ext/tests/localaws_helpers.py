@@ -1,23 +1,23 @@
-"""Shared helpers for the Security Hub emulation tests (imported by the test_securityhub_* modules; no tests).
+"""Plain helpers of the local AWS's tests: boto3 clients of one account, findings, error fields, waiting.
 
-Every test gets its own random AWS account (LocalStack takes a 12-digit access key id as the account id), so
-tests never see each other's hubs or findings and need no global reset.
+Imported by name from the tests of this directory (pytest's prepend import mode puts it on the path); the
+fixtures built on them are in conftest.py.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
-import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 REGION = "us-east-1"
+SSM_ACCOUNT = "333333333333"  # the account of the `ssm_client` fixture: nodes registered there are its own
 
 
 def make_client(endpoint: str, account_id: str, region: str = REGION, validate: bool = True) -> Any:
@@ -79,7 +79,7 @@ def make_finding(account_id: str, product_arn: str, finding_id: str, **overrides
         "SchemaVersion": "2018-10-08",
         "Id": finding_id,
         "ProductArn": product_arn,
-        "GeneratorId": "patch-securityhub/patch-compliance",
+        "GeneratorId": "example-integration/patch-compliance",
         "AwsAccountId": account_id,
         "Types": ["Software and Configuration Checks/Patch Management"],
         "CreatedAt": "2026-01-01T00:00:00Z",
@@ -124,27 +124,3 @@ def eventually(check: Callable[[], bool], timeout_s: float = 20.0, interval_s: f
             return True
         time.sleep(interval_s)
     return check()
-
-
-@pytest.fixture
-def endpoint(localstack: Any) -> str:
-    return localstack.endpoint
-
-
-@pytest.fixture
-def account(endpoint: str) -> Account:
-    """A fresh account without Security Hub."""
-    account_id = random_account_id()
-    return Account(
-        account_id,
-        endpoint,
-        make_client(endpoint, account_id),
-        make_client(endpoint, account_id, validate=False),
-    )
-
-
-@pytest.fixture
-def hub(account: Account) -> Iterator[Account]:
-    """A fresh account with Security Hub enabled."""
-    account.client.enable_security_hub(EnableDefaultStandards=False)
-    yield account

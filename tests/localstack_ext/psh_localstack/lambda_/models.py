@@ -1,4 +1,4 @@
-"""Per account and region: the KMS key of each function version that has a customer managed one."""
+"""Per account and Region: the KMS key of each function version that has a customer managed one."""
 
 from __future__ import annotations
 

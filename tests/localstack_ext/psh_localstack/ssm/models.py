@@ -1,4 +1,4 @@
-"""Per account/region state of the SSM additions."""
+"""Per account and Region state of the Systems Manager additions (LocalStack's store bundle)."""
 
 from __future__ import annotations
 

@@ -69,8 +69,8 @@ lint: venv ## ruff, terraform fmt/validate, checkov, docs drift
 docs: venv ## regenerate the module README's inputs/outputs tables
 	$(PY) tests/tools/tfdocs.py --write
 
-.PHONY: test-unit
-test-unit: venv ## the suites that need no service: unit, plan, tools
+.PHONY: test-offline
+test-offline: venv ## the suites that need no service: unit, plan, tools (two workers)
 	$(PYTEST) -n 2 --dist loadfile $(OFFLINE_SUITES)
 
 # Suites that need no service run on two workers (a module's tests stay on one worker: module fixtures such

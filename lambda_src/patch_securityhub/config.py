@@ -11,6 +11,8 @@ ONPREM_RESOURCE_TYPES = ("AwsEc2Instance", "Other")
 DEFAULT_SSM_READ_CONCURRENCY = 8
 MAX_SSM_READ_CONCURRENCY = 32
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEFAULT_MAX_REDRIVES = 5
+MAX_MAX_REDRIVES = 100
 _QUEUE_URL = re.compile(r"^https?://\S+/\d{12}/[A-Za-z0-9_-]{1,80}(\.fifo)?$")
 _QUEUE_ARN = re.compile(r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
@@ -38,7 +40,9 @@ class RedriveConfig:
     dlq_arn: str
     main_queue_url: str
     main_queue_arn: str
+    quarantine_queue_url: str  # where a message redriven max_redrives times goes instead of the main queue
     max_move_per_run: int = 1000
+    max_redrives: int = DEFAULT_MAX_REDRIVES
     log_level: str = "INFO"
 
 
@@ -118,7 +122,9 @@ def load_redrive_config(env: Mapping[str, str] | None = None) -> RedriveConfig:
         dlq_arn=_matching(env, "PSH_DLQ_ARN", _QUEUE_ARN, "an SQS queue ARN"),
         main_queue_url=_matching(env, "PSH_MAIN_QUEUE_URL", _QUEUE_URL, "an SQS queue URL"),
         main_queue_arn=_matching(env, "PSH_MAIN_QUEUE_ARN", _QUEUE_ARN, "an SQS queue ARN"),
+        quarantine_queue_url=_matching(env, "PSH_QUARANTINE_QUEUE_URL", _QUEUE_URL, "an SQS queue URL"),
         max_move_per_run=max_move_per_run,
+        max_redrives=_whole(env, "PSH_MAX_REDRIVES", 1, MAX_MAX_REDRIVES, DEFAULT_MAX_REDRIVES),
         log_level=_choice(env, "PSH_LOG_LEVEL", LOG_LEVELS, "INFO"),
     )
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from .model import is_node_id
 from .schemas import load_schema
 from .timeutil import parse_rfc3339
 
@@ -252,15 +253,26 @@ def parse_event(body: Any, *, account: str, region: str) -> ComplianceEvent:
         raise EventRejectedError("other_region", f"event region {document['region']} is not {region}")
     detail = document["detail"]
     node_id = detail["resource-id"]
+    # The schema's patterns are ECMA regexes with `$`, which Python's re also matches before a trailing "\n":
+    # the whole id (and each ARN) is checked again with a full match.
+    if not is_node_id(node_id):
+        raise EventRejectedError(
+            "malformed_resource_id", f"detail/resource-id: {node_id[:40]!r} is not a node id"
+        )
     for arn in document.get("resources", []):
         arn_parts = arn.split(":")
-        if arn_parts[3] != region or arn_parts[4] != account or not arn.endswith("/" + node_id):
+        if (
+            "\n" in arn
+            or arn_parts[3] != region
+            or arn_parts[4] != account
+            or not arn.endswith("/" + node_id)
+        ):
             raise EventRejectedError(
                 "resource_mismatch", f"resource {arn} does not name {node_id} in this account"
             )
     try:
         event_time = parse_rfc3339(document["time"])
-    except ValueError:
+    except (ValueError, OverflowError):
         raise EventRejectedError(
             "malformed_time", f"time: {document['time']!r} is not a valid timestamp"
         ) from None

@@ -33,6 +33,12 @@ REMEDIATION_URL = (
 )
 MAX_FINDING_BYTES = 240 * 1024
 PRODUCT_FIELD_VALUE_MAX = 2048
+# ASFF limits (BatchImportFindings: Title <= 256, Description <= 1024 characters, a ProductFields value
+# <= 2048; Resources[].Details.Other values: the project's ASFF schema allows 1023).
+TITLE_MAX = 256
+DESCRIPTION_MAX = 1024
+OTHER_DETAIL_VALUE_MAX = 1023
+TRUNCATED_MARKER = " [truncated]"
 PATCH_LIST_KEYS = 18
 CVE_LIST_KEYS = 14
 _FIELD_PREFIX = "patch-securityhub/"
@@ -126,7 +132,8 @@ def _pack(entries: list[str], separator: str, keys: int) -> tuple[list[str], int
     packed = 0
     for entry in entries:
         candidate = entry if not current else current + separator + entry
-        if len(candidate) <= PRODUCT_FIELD_VALUE_MAX:
+        # An entry longer than a value still takes a value of its own: _fit_product_fields cuts it.
+        if not current or len(candidate) <= PRODUCT_FIELD_VALUE_MAX:
             current = candidate
             packed += 1
             continue
@@ -138,6 +145,31 @@ def _pack(entries: list[str], separator: str, keys: int) -> tuple[list[str], int
     if current:
         chunks.append(current)
     return chunks, packed
+
+
+def cut(value: str, limit: int) -> str:
+    """`value` within `limit` characters; a cut value ends with TRUNCATED_MARKER so a reader knows."""
+    if len(value) <= limit:
+        return value
+    return value[: limit - len(TRUNCATED_MARKER)] + TRUNCATED_MARKER
+
+
+def _fit_product_fields(product: dict[str, str]) -> dict[str, str]:
+    """Cut every value over PRODUCT_FIELD_VALUE_MAX (never drop it) and say so in Truncated/TruncationNote."""
+    oversized = sorted(key for key, value in product.items() if len(value) > PRODUCT_FIELD_VALUE_MAX)
+    if not oversized:
+        return product
+    fitted = {key: cut(value, PRODUCT_FIELD_VALUE_MAX) for key, value in product.items()}
+    note = f"Cut to {PRODUCT_FIELD_VALUE_MAX} characters: {', '.join(oversized)}."
+    truncated_key, note_key = _FIELD_PREFIX + "Truncated", _FIELD_PREFIX + "TruncationNote"
+    if truncated_key in fitted:  # the two keys already exist for a non-compliant node: update them in place
+        fitted[truncated_key] = "true"
+        earlier = fitted.get(note_key)
+        fitted[note_key] = cut(f"{earlier} {note}" if earlier else note, PRODUCT_FIELD_VALUE_MAX)
+    elif len(fitted) <= 48:  # ASFF allows 50 keys
+        fitted[truncated_key] = "true"
+        fitted[note_key] = cut(note, PRODUCT_FIELD_VALUE_MAX)
+    return fitted
 
 
 def _patch_entry(item: PatchItem) -> str:
@@ -205,7 +237,7 @@ def _product_fields(snapshot: NodeSnapshot, ctx: FindingContext, include_patches
         fields.update(_patch_fields(snapshot.items))
     product = {"ProviderName": PROVIDER_NAME, "ProviderVersion": ctx.provider_version}
     product.update({_FIELD_PREFIX + key: value for key, value in fields.items()})
-    return product
+    return _fit_product_fields(product)
 
 
 def _resource(snapshot: NodeSnapshot, ctx: FindingContext) -> dict[str, Any]:
@@ -221,9 +253,9 @@ def _resource(snapshot: NodeSnapshot, ctx: FindingContext) -> dict[str, Any]:
     if resource_type == "Other":
         other = {"ManagedNodeId": snapshot.node_id, "OnPremises": "true"}
         if info and info.platform_name:
-            other["PlatformName"] = info.platform_name[:1000]
+            other["PlatformName"] = cut(info.platform_name, OTHER_DETAIL_VALUE_MAX)
         if info and info.computer_name:
-            other["ComputerName"] = info.computer_name[:1000]
+            other["ComputerName"] = cut(info.computer_name, OTHER_DETAIL_VALUE_MAX)
         resource["Details"] = {"Other": other}
     return resource
 
@@ -276,8 +308,8 @@ def build_finding(
         "UpdatedAt": format_rfc3339(updated),
         "LastObservedAt": format_rfc3339(state.operation_end),
         "Severity": _severity_block(label),
-        "Title": TITLE_NON_COMPLIANT if non_compliant else TITLE_COMPLIANT,
-        "Description": DESCRIPTION,
+        "Title": cut(TITLE_NON_COMPLIANT if non_compliant else TITLE_COMPLIANT, TITLE_MAX),
+        "Description": cut(DESCRIPTION, DESCRIPTION_MAX),
         "Remediation": {"Recommendation": {"Text": REMEDIATION_TEXT, "Url": REMEDIATION_URL}},
         "SourceUrl": source_url(ctx.region, snapshot.node_id),
         "ProductFields": _product_fields(snapshot, ctx, include_patches=non_compliant),

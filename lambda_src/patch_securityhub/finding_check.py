@@ -1,6 +1,7 @@
 """Check a finding against the project's ASFF schema and the 240 KB per-finding limit.
 
-Used by `patch-securityhub render` and the tests; no Lambda handler imports it (redrive.zip leaves it out).
+The forwarder's pipeline checks every finding with it before BatchImportFindings; `patch-securityhub render`
+and the tests use it too. The redrive does not import it (redrive.zip leaves it out).
 """
 
 from __future__ import annotations

@@ -6,8 +6,6 @@ first invocation.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import time
 from collections.abc import Callable
@@ -19,12 +17,11 @@ from .config import ForwarderConfig, account_from_context, load_forwarder_config
 from .events import EventRejectedError, parse_event
 from .logs import JsonLogger
 from .pipeline import PERMANENT, TRANSIENT, NodeRequest, ProcessReport, process
+from .quarantine import envelope
 from .retry import Backoff, error_code
 
 NODE_ID = re.compile(r"^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17})$")
 MAX_RECONCILE_IDS = 1000
-QUARANTINE_BODY_LIMIT = 200 * 1024
-_ATTRIBUTE_SAFE = re.compile(r"[^\x20-\x7e]")
 
 
 @dataclass
@@ -67,37 +64,21 @@ def _remaining(context: Any) -> Any:
     return lambda: getter() / 1000.0
 
 
-def _ascii(text: str, limit: int) -> str:
-    return _ATTRIBUTE_SAFE.sub("?", text)[:limit] or "-"
-
-
 def quarantine(runtime: Runtime, backoff: Backoff, record: dict[str, Any], reason: str, detail: str) -> bool:
     """Keep a permanently rejected message for inspection. False when it could not be kept."""
-    body = record.get("body")
-    body_text = body if isinstance(body, str) else json.dumps(body, default=str)
-    envelope: dict[str, Any] = {
-        "reason": reason,
-        "detail": detail,
-        "sourceMessageId": record.get("messageId"),
-        "sourceQueueArn": record.get("eventSourceARN"),
-        "receiveCount": (record.get("attributes") or {}).get("ApproximateReceiveCount"),
-        "bodySha256": hashlib.sha256(body_text.encode("utf-8", "surrogatepass")).hexdigest(),
-    }
-    if len(body_text) > QUARANTINE_BODY_LIMIT:
-        envelope["originalBody"] = body_text[:QUARANTINE_BODY_LIMIT]
-        envelope["originalBodyTruncated"] = True
-    else:
-        envelope["originalBody"] = body_text
-    attributes = {
-        "reason": {"DataType": "String", "StringValue": _ascii(reason, 64)},
-        "detail": {"DataType": "String", "StringValue": _ascii(detail, 256)},
-        "source-message-id": {"DataType": "String", "StringValue": _ascii(str(record.get("messageId")), 128)},
-    }
+    body, attributes = envelope(
+        reason=reason,
+        detail=detail,
+        message_id=record.get("messageId"),
+        source_queue_arn=record.get("eventSourceARN"),
+        receive_count=(record.get("attributes") or {}).get("ApproximateReceiveCount"),
+        body=record.get("body"),
+    )
     try:
         backoff.call(
             runtime.sqs.send_message,
             QueueUrl=runtime.config.quarantine_queue_url,
-            MessageBody=json.dumps(envelope, ensure_ascii=True, default=str),
+            MessageBody=body,
             MessageAttributes=attributes,
         )
     except Exception as exc:
@@ -151,13 +132,8 @@ def handle_sqs_batch(records: list[Any], context: Any, runtime: Runtime) -> dict
     failures: list[str] = []
     messages_by_node: dict[str, list[str]] = {}
     requests: list[NodeRequest] = []
-    records_by_id: dict[str, dict[str, Any]] = {}
-    for record in records:
-        if not isinstance(record, dict) or not isinstance(record.get("messageId"), str):
-            runtime.logger.error("record_without_message_id")
-            continue
-        message_id = record["messageId"]
-        records_by_id[message_id] = record
+    records_by_id = unique_records(records, runtime.logger)
+    for message_id, record in records_by_id.items():
         try:
             parsed = parse_event(record.get("body"), account=account, region=region)
         except EventRejectedError as rejection:
@@ -185,9 +161,8 @@ def handle_sqs_batch(records: list[Any], context: Any, runtime: Runtime) -> dict
             failures.extend(message_ids)
         elif outcome.status == PERMANENT:
             for message_id in message_ids:
-                if not quarantine(
-                    runtime, backoff, records_by_id[message_id], outcome.reason, outcome.reason
-                ):
+                # The stable code is the quarantine reason; the outcome's full text is its detail.
+                if not quarantine(runtime, backoff, records_by_id[message_id], outcome.code, outcome.reason):
                     failures.append(message_id)
     runtime.logger.info(
         "batch_done",
@@ -197,7 +172,27 @@ def handle_sqs_batch(records: list[Any], context: Any, runtime: Runtime) -> dict
         import_calls=report.import_calls,
         retries=backoff.retries_done,
     )
-    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures]}
+    # Each itemIdentifier is a messageId (Lambda, "Implementing partial batch responses"): report each once.
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in dict.fromkeys(failures)]}
+
+
+def unique_records(records: list[Any], logger: JsonLogger) -> dict[str, dict[str, Any]]:
+    """The batch's records by messageId, each message once, in the order first seen.
+
+    A standard queue delivers at least once, so one batch can hold a message twice. The later copy's receipt
+    handle is kept: "If you receive a message more than once, the ReceiptHandle is different each time ... you
+    must provide the most recently received ReceiptHandle" (SQS API Reference, DeleteMessage).
+    """
+    by_id: dict[str, dict[str, Any]] = {}
+    for record in records:
+        if not isinstance(record, dict) or not isinstance(record.get("messageId"), str):
+            logger.error("record_without_message_id")
+            continue
+        message_id = record["messageId"]
+        if message_id in by_id:
+            logger.warning("duplicate_message_id", message_id=message_id)
+        by_id[message_id] = record
+    return by_id
 
 
 def run_pipeline(

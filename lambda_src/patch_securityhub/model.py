@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
+
+# Managed node ids, as the DescribeInstanceInformation API reference documents them:
+# `(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)` (ASCII word characters: AWS's own examples use ids like
+# i-02573cafcfEXAMPLE; the event schema is stricter, lowercase hex as EC2 and SSM issue them).
+# Always used with fullmatch: `$` in Python's re also matches before a trailing newline, so
+# "i-0123456789abcdef0\n" would pass a `search` or `match`.
+NODE_ID = re.compile(r"i-(?:\w{8}|\w{17})|mi-\w{17}", re.ASCII)
+
+
+def is_node_id(value: object) -> bool:
+    return isinstance(value, str) and NODE_ID.fullmatch(value) is not None
+
 
 # Security Hub severity labels, least to most severe, with their Normalized values.
 SEVERITY_ORDER = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
@@ -93,3 +106,6 @@ class PriorFinding:
     record_state: str
     compliance_status: str | None
     operation_end: datetime | None
+    # UpdatedAt later than now plus the allowed clock skew: Security Hub ignores every update not later than
+    # the stored UpdatedAt, so no import can replace this finding until then.
+    updated_in_future: bool = False

@@ -14,8 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from .finding import Decision, FindingContext, build_finding, decide, finding_id, product_arn
+from .finding_check import finding_errors
 from .logs import JsonLogger
 from .model import NodeSnapshot, PriorFinding
+from .paging import PagingError
 from .retry import Backoff, error_code
 from .securityhub_io import SecurityHubFindings
 from .ssm_read import InvalidSsmDataError, SsmReader
@@ -31,6 +33,35 @@ IMPORTED, RESOLVED, SKIPPED, PERMANENT, TRANSIENT = (
 )
 
 
+# The reason codes of a permanent (quarantined) outcome: a closed set, documented in lambda_src/README.md.
+PERMANENT_REASONS = frozenset(
+    {
+        "build_failed",
+        "import_failed_unknown_code",
+        "import_rejected",
+        "invalid_finding",
+        "invalid_patch_state",
+        "no_patch_state",
+        "prior_updated_in_future",
+        "rejected_node_id",
+        "vanished_node",
+    }
+)
+# The reason codes of a transient outcome (the message goes back to the queue).
+TRANSIENT_REASONS = frozenset(
+    {
+        "import_deadline",
+        "import_failed_transient",
+        "import_unconfirmed",
+        "paging_deadline",
+        "paging_repeated_token",
+        "paging_too_many_pages",
+        "read_failed",
+        "ssm_unreadable",
+    }
+)
+
+
 @dataclass(frozen=True)
 class NodeRequest:
     node_id: str
@@ -41,9 +72,14 @@ class NodeRequest:
 class NodeOutcome:
     node_id: str
     status: str
-    reason: str
+    reason: str  # "<code>" or "<code>: <detail>"; <code> is one of the closed set in lambda_src/README.md
     finding_id: str | None = None
     severity: str | None = None
+
+    @property
+    def code(self) -> str:
+        """The stable reason code (for quarantine attributes and metrics), without the detail."""
+        return self.reason.split(":", 1)[0]
 
 
 @dataclass
@@ -76,6 +112,15 @@ def _reason(exc: BaseException) -> str:
     return f"{error_code(exc) or type(exc).__name__}: {str(exc)[:200]}"
 
 
+def _failure(step: str, exc: BaseException) -> str:
+    """A transient outcome for a read that failed: paging errors carry their own code."""
+    if isinstance(exc, PagingError):
+        return f"{exc.code}: {step}: {exc}"
+    if isinstance(exc, InvalidSsmDataError):
+        return f"ssm_unreadable: {step}: {exc}"
+    return f"read_failed: {step}: {_reason(exc)}"
+
+
 def process(
     requests: Iterable[NodeRequest],
     *,
@@ -92,9 +137,10 @@ def process(
 ) -> ProcessReport:
     backoff = backoff or Backoff()
     logger = logger or JsonLogger("forwarder")
+    now = now or utcnow()
     ctx = FindingContext(account=account, region=region, onprem_resource_type=onprem_resource_type)
-    reader = SsmReader(ssm_client, backoff)
-    hub = SecurityHubFindings(securityhub_client, backoff, product_arn(account, region))
+    reader = SsmReader(ssm_client, backoff, now=now)
+    hub = SecurityHubFindings(securityhub_client, backoff, product_arn(account, region), now=now)
     report = ProcessReport()
     pending = _merge_requests(requests)
 
@@ -110,23 +156,25 @@ def process(
 
     if not pending:
         return report
+    rejected: dict[str, str] = {}  # nodes SSM refused by id (isolated by splitting the batched calls)
     try:
-        infos = reader.node_information(sorted(pending))
-    except InvalidSsmDataError as exc:
-        return settle_all(TRANSIENT, f"DescribeInstanceInformation unreadable: {exc}")
+        infos = reader.node_information(sorted(pending), rejected)
     except Exception as exc:
-        return settle_all(TRANSIENT, f"DescribeInstanceInformation failed: {_reason(exc)}")
+        return settle_all(TRANSIENT, _failure("DescribeInstanceInformation", exc))
+    for node_id in sorted(rejected):
+        settle(node_id, PERMANENT, f"rejected_node_id: DescribeInstanceInformation {rejected[node_id]}")
     for node_id in sorted(set(pending) - set(infos)):
         settle(node_id, PERMANENT, "vanished_node")
     if not pending:
         return report
 
+    rejected.clear()
     try:
-        states, unreadable = reader.patch_states(sorted(pending))
-    except InvalidSsmDataError as exc:
-        return settle_all(TRANSIENT, f"DescribeInstancePatchStates unreadable: {exc}")
+        states, unreadable = reader.patch_states(sorted(pending), rejected)
     except Exception as exc:
-        return settle_all(TRANSIENT, f"DescribeInstancePatchStates failed: {_reason(exc)}")
+        return settle_all(TRANSIENT, _failure("DescribeInstancePatchStates", exc))
+    for node_id in sorted(rejected):
+        settle(node_id, PERMANENT, f"rejected_node_id: DescribeInstancePatchStates {rejected[node_id]}")
     for node_id in sorted(set(pending) - set(states)):
         if node_id in unreadable:
             settle(node_id, PERMANENT, f"invalid_patch_state: {unreadable[node_id]}")
@@ -139,9 +187,8 @@ def process(
     try:
         priors = hub.prior_findings(list(ids.values()))
     except Exception as exc:
-        return settle_all(TRANSIENT, f"GetFindings failed: {_reason(exc)}")
+        return settle_all(TRANSIENT, _failure("GetFindings", exc))
 
-    now = now or utcnow()
     to_import: dict[str, dict[str, Any]] = {}  # finding id -> finding
     node_of: dict[str, str] = {}
     actions: dict[str, str] = {}
@@ -149,6 +196,12 @@ def process(
     for node_id in sorted(pending):
         snapshot = NodeSnapshot(node_id=node_id, state=states[node_id], info=infos.get(node_id))
         prior = priors.get(ids[node_id])
+        if prior is not None and prior.updated_in_future:
+            # Security Hub ignores an update whose UpdatedAt is not later than the stored one: no import can
+            # land before that time, and this function never writes a time from the future itself.
+            detail = f"stored UpdatedAt {prior.updated_at.isoformat()} is later than now"
+            settle(node_id, PERMANENT, f"prior_updated_in_future: {detail}", finding_id=ids[node_id])
+            continue
         decision = decide(snapshot, prior, pending[node_id].event_time)
         if decision.action == "skip":
             settle(node_id, SKIPPED, decision.reason, finding_id=ids[node_id])
@@ -161,17 +214,20 @@ def process(
         node_id = snapshot.node_id
         if decision.action == "import":
             read = items[node_id]
-            if isinstance(read, InvalidSsmDataError):
-                settle(node_id, TRANSIENT, f"patch items unreadable: {read}")
-                continue
             if isinstance(read, Exception):
-                settle(node_id, TRANSIENT, f"patch items read failed: {_reason(read)}")
+                settle(node_id, TRANSIENT, _failure("patch items", read))
                 continue
             snapshot.items = read
         try:
             finding = build_finding(snapshot, ctx, prior=prior, now=now)
         except ValueError as exc:
             settle(node_id, PERMANENT, f"build_failed: {exc}")
+            continue
+        errors = finding_errors(finding)  # the ASFF check, before anything is sent
+        if errors:
+            settle(
+                node_id, PERMANENT, f"invalid_finding: {'; '.join(errors)[:400]}", finding_id=finding["Id"]
+            )
             continue
         to_import[finding["Id"]] = finding
         node_of[finding["Id"]] = node_id
@@ -190,7 +246,8 @@ def process(
             elif fid in result.permanent:
                 settle(node_id, PERMANENT, result.permanent[fid], finding_id=fid)
             else:
-                settle(node_id, TRANSIENT, result.transient.get(fid, "not imported"), finding_id=fid)
+                reason = result.transient.get(fid, "import_unconfirmed: not imported")
+                settle(node_id, TRANSIENT, reason, finding_id=fid)
 
     resolved = [o.node_id for o in report.outcomes.values() if o.status == RESOLVED]
     if resolve_native and resolved:

@@ -1,19 +1,47 @@
-"""Redrive Lambda (scheduled): when Security Hub is healthy, move DLQ messages back to the main queue."""
+"""Redrive Lambda (scheduled): when the forwarder's import can succeed again, move DLQ messages back.
+
+One run:
+1. DLQ empty -> nothing to do (no Security Hub call).
+2. Probe the call the forwarder depends on: BatchImportFindings into this account's own product, with one
+   probe finding that Security Hub refuses as invalid (see `PROBE_LABEL`). The probe in FailedFindings with
+   ErrorCode InvalidInput (or the whole request refused as InvalidInputException) means the caller is
+   authorized, Security Hub is enabled and answering; any other answer (AccessDeniedException,
+   InvalidAccessException, a per-finding InvalidAccess, throttling, 5xx, ...) means the messages would only
+   fail again: nothing moves and an ERROR line `redrive_skipped_unhealthy` is written, once per run, for
+   alarms.
+3. Move at most `max_move_per_run` messages with ReceiveMessage + SendMessage + DeleteMessage, adding 1 to the
+   message attribute `psh-redrive-count`. (StartMessageMoveTask takes only SourceArn, DestinationArn and
+   MaxNumberOfMessagesPerSecond (SQS API Reference): it can neither add an attribute nor stop at a count.)
+   A message already redriven `max_redrives` times is quarantined instead (reason `redrive_limit`, in the
+   forwarder's quarantine envelope): a message that fails for its own sake cannot loop forever.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from .aws import clients
-from .config import RedriveConfig, load_redrive_config
+from .config import RedriveConfig, account_from_context, load_redrive_config
+from .finding import finding_id, product_arn
 from .logs import JsonLogger
+from .quarantine import envelope
 from .retry import error_code
+from .timeutil import format_rfc3339
 
-_UNSUPPORTED_CODES = ("UnsupportedOperation", "InvalidAction", "UnknownOperationException", "NotImplemented")
-RECEIVE_BATCH = 10
-# Pace of a move task: about 10 SQS batches of 10 per second keeps Security Hub below its 10 TPS import limit.
-MOVE_RATE_PER_SECOND = 100
+RECEIVE_BATCH = 10  # ReceiveMessage MaxNumberOfMessages: 1..10 (SQS API Reference)
+# Long enough for one message's send + delete; a message whose visibility ran out is simply moved next run.
+RECEIVE_VISIBILITY_SECONDS = 60
+REDRIVE_COUNT_ATTRIBUTE = "psh-redrive-count"
+REDRIVE_LIMIT_REASON = "redrive_limit"
+PROBE_NODE = "redrive-probe"
+# Not one of the SeverityLabel values (INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL; API Reference, Severity).
+# botocore does not check enums, so the request reaches Security Hub, which authorizes the call (IAM, the hub
+# being enabled) and then reports the finding in FailedFindings (API Reference, BatchImportFindings and
+# ImportFindingsError) without importing it. Should an endpoint ever accept it, it is an ARCHIVED finding.
+PROBE_LABEL = "REDRIVE_PROBE_NOT_A_SEVERITY"
+PROBE_REFUSAL_CODE = "InvalidInput"  # ImportFindingsError.ErrorCode of a finding that breaks the format
 
 
 @dataclass
@@ -22,44 +50,79 @@ class RedriveRuntime:
     sqs: Any
     securityhub: Any
     logger: JsonLogger
+    account: str
 
 
 _RUNTIME: RedriveRuntime | None = None
 
 
-def create_runtime() -> RedriveRuntime:
+def create_runtime(context: Any) -> RedriveRuntime:
     """Validated config + SDK clients. The redrive has no Backoff of its own: the SDK retries (3 attempts) and
     a run that still fails is redone by the next scheduled one."""
     config = load_redrive_config()
     sqs, securityhub = clients(config.region, "sqs", "securityhub", attempts=3)
     return RedriveRuntime(
-        config=config, sqs=sqs, securityhub=securityhub, logger=JsonLogger("redrive", config.log_level)
+        config=config,
+        sqs=sqs,
+        securityhub=securityhub,
+        logger=JsonLogger("redrive", config.log_level),
+        account=account_from_context(context),
     )
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     global _RUNTIME  # noqa: PLW0603 - one runtime per Lambda container
     if _RUNTIME is None:
-        _RUNTIME = create_runtime()
+        _RUNTIME = create_runtime(context)
     with _RUNTIME.logger.invocation(context):  # every line of this run carries the Lambda request id
         return run(_RUNTIME)
 
 
-def _is_unsupported(exc: BaseException) -> bool:
-    """The endpoint does not implement the message-move API (501, or an unknown-operation error)."""
-    code = error_code(exc)
-    if any(code.startswith(c) for c in _UNSUPPORTED_CODES):
-        return True
-    response = getattr(exc, "response", None) or {}
-    return response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) == 501
+def probe_finding(account: str, region: str, now: datetime) -> dict[str, Any]:
+    """A finding that is valid in every field botocore checks, with a Severity.Label Security Hub refuses."""
+    stamp = format_rfc3339(now)
+    return {
+        "SchemaVersion": "2018-10-08",
+        "Id": finding_id(account, region, PROBE_NODE),
+        "ProductArn": product_arn(account, region),
+        "GeneratorId": f"patch-securityhub/{PROBE_NODE}",
+        "AwsAccountId": account,
+        "Types": ["Software and Configuration Checks/Patch Management"],
+        "CreatedAt": stamp,
+        "UpdatedAt": stamp,
+        "Severity": {"Label": PROBE_LABEL},
+        "Title": "patch-securityhub redrive probe (refused by design)",
+        "Description": "Checks that BatchImportFindings is authorized; Security Hub rejects it as invalid.",
+        "Resources": [{"Type": "Other", "Id": PROBE_NODE}],
+        "RecordState": "ARCHIVED",
+    }
 
 
-def security_hub_healthy(runtime: RedriveRuntime) -> tuple[bool, str]:
+def import_probe(runtime: RedriveRuntime, now: datetime | None = None) -> tuple[bool, str]:
+    """(healthy, detail): whether the forwarder's BatchImportFindings can succeed now.
+
+    Healthy only when Security Hub refused the probe for its content (ErrorCode InvalidInput): the call was
+    authorized and the finding reached validation. A call-level error, or a per-finding error of another
+    kind (InvalidAccess: the hub or the import is not enabled; AccessDenied; an internal failure), is the
+    answer the forwarder's findings would get too.
+    """
+    finding = probe_finding(runtime.account, runtime.config.region, now or datetime.now(UTC))
     try:
-        runtime.securityhub.describe_hub()
+        response = runtime.securityhub.batch_import_findings(Findings=[finding])
     except Exception as exc:
-        return False, error_code(exc) or type(exc).__name__
-    return True, "ok"
+        code = error_code(exc) or type(exc).__name__
+        # Security Hub may refuse the probe's content for the whole request instead of per finding
+        # (InvalidInputException, BatchImportFindings API reference: "an invalid or out of range value for an
+        # input parameter"): validation runs after authorization, so that too means the import can succeed.
+        return (True, "ok") if code == "InvalidInputException" else (False, code)
+    codes = {f.get("Id"): str(f.get("ErrorCode", "")) for f in response.get("FailedFindings") or []}
+    code = codes.get(finding["Id"])
+    if code is None:
+        runtime.logger.warning("redrive_probe_imported", finding_id=finding["Id"])
+        return True, "ok"
+    if code.startswith(PROBE_REFUSAL_CODE):
+        return True, "ok"
+    return False, code or "probe_failed"
 
 
 def dlq_depth(runtime: RedriveRuntime) -> int:
@@ -69,79 +132,98 @@ def dlq_depth(runtime: RedriveRuntime) -> int:
     return int(attributes.get("ApproximateNumberOfMessages", "0"))
 
 
-def _running_task(runtime: RedriveRuntime) -> dict[str, Any] | None:
-    tasks = runtime.sqs.list_message_move_tasks(SourceArn=runtime.config.dlq_arn, MaxResults=10).get(
-        "Results", []
+def redrive_count(message: dict[str, Any]) -> int:
+    """How many times the redrive has moved this message back already (0 when it never did)."""
+    raw = (message.get("MessageAttributes") or {}).get(REDRIVE_COUNT_ATTRIBUTE, {}).get("StringValue", "")
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else 0
+
+
+def _send_back(runtime: RedriveRuntime, message: dict[str, Any], count: int) -> None:
+    attributes = dict(message.get("MessageAttributes") or {})
+    attributes[REDRIVE_COUNT_ATTRIBUTE] = {"DataType": "Number", "StringValue": str(count + 1)}
+    runtime.sqs.send_message(
+        QueueUrl=runtime.config.main_queue_url, MessageBody=message["Body"], MessageAttributes=attributes
     )
-    return next((t for t in tasks if t.get("Status") == "RUNNING"), None)
 
 
-def move_by_loop(runtime: RedriveRuntime, limit: int) -> int:
-    """Fallback where StartMessageMoveTask is missing: receive, send to main, then delete (at-least-once)."""
-    moved = 0
-    while moved < limit:
-        response = runtime.sqs.receive_message(
+def _quarantine(runtime: RedriveRuntime, message: dict[str, Any], count: int) -> None:
+    detail = f"redriven {count} times (limit {runtime.config.max_redrives}); the forwarder kept failing it"
+    body, attributes = envelope(
+        reason=REDRIVE_LIMIT_REASON,
+        detail=detail,
+        message_id=message.get("MessageId"),
+        source_queue_arn=runtime.config.dlq_arn,
+        receive_count=(message.get("Attributes") or {}).get("ApproximateReceiveCount"),
+        body=message.get("Body"),
+    )
+    runtime.sqs.send_message(
+        QueueUrl=runtime.config.quarantine_queue_url, MessageBody=body, MessageAttributes=attributes
+    )
+    runtime.logger.warning(
+        "message_quarantined", message_id=message.get("MessageId"), reason=REDRIVE_LIMIT_REASON, detail=detail
+    )
+
+
+def move(runtime: RedriveRuntime, limit: int) -> dict[str, int]:
+    """Receive from the DLQ, send to the main queue (or quarantine), then delete: at most `limit` messages.
+
+    The delete comes only after the copy is safely sent (at-least-once). A message received twice in one run
+    (a standard queue delivers at least once) is moved once; its second copy is only deleted.
+    """
+    counts = {"moved": 0, "quarantined": 0, "duplicates": 0}
+    seen: set[str] = set()
+    handled = 0
+    while handled < limit:
+        messages = runtime.sqs.receive_message(
             QueueUrl=runtime.config.dlq_url,
-            MaxNumberOfMessages=min(RECEIVE_BATCH, limit - moved),
+            MaxNumberOfMessages=min(RECEIVE_BATCH, limit - handled),
             WaitTimeSeconds=0,
-            VisibilityTimeout=60,
+            VisibilityTimeout=RECEIVE_VISIBILITY_SECONDS,
             MessageAttributeNames=["All"],
-        )
-        messages = response.get("Messages", [])
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        ).get("Messages", [])
         if not messages:
             break
         for message in messages:
-            params: dict[str, Any] = {
-                "QueueUrl": runtime.config.main_queue_url,
-                "MessageBody": message["Body"],
-            }
-            if message.get("MessageAttributes"):
-                params["MessageAttributes"] = message["MessageAttributes"]
-            runtime.sqs.send_message(**params)  # delete only after the copy is safely in the main queue
+            message_id = message.get("MessageId", "")
+            if message_id in seen:
+                counts["duplicates"] += 1
+            else:
+                count = redrive_count(message)
+                if count >= runtime.config.max_redrives:
+                    _quarantine(runtime, message, count)
+                    counts["quarantined"] += 1
+                else:
+                    _send_back(runtime, message, count)
+                    counts["moved"] += 1
+                seen.add(message_id)
+                handled += 1
             runtime.sqs.delete_message(
                 QueueUrl=runtime.config.dlq_url, ReceiptHandle=message["ReceiptHandle"]
             )
-            moved += 1
-    return moved
+    return counts
 
 
 def run(runtime: RedriveRuntime) -> dict[str, Any]:
     config = runtime.config
-    healthy, health_detail = security_hub_healthy(runtime)
-    summary: dict[str, Any] = {
-        "healthy": healthy,
-        "health": health_detail,
-        "dlq_depth": None,
-        "action": "none",
-    }
-    if not healthy:
-        runtime.logger.warning("redrive_skipped_unhealthy", health=health_detail)
-        summary["action"] = "skipped_unhealthy"
-        return summary
     depth = dlq_depth(runtime)
-    summary["dlq_depth"] = depth
+    summary: dict[str, Any] = {"healthy": None, "health": None, "dlq_depth": depth, "action": "none"}
     if depth == 0:
         runtime.logger.info("redrive_nothing_to_move")
         summary["action"] = "nothing_to_move"
         return summary
-    try:
-        running = _running_task(runtime)
-        if running is not None:
-            summary.update(action="task_already_running", task_handle=running.get("TaskHandle"))
-            runtime.logger.info("redrive_task_already_running", task_handle=running.get("TaskHandle"))
-            return summary
-        response = runtime.sqs.start_message_move_task(
-            SourceArn=config.dlq_arn,
-            DestinationArn=config.main_queue_arn,
-            MaxNumberOfMessagesPerSecond=MOVE_RATE_PER_SECOND,
-        )
-    except Exception as exc:
-        if not _is_unsupported(exc):
-            raise
-        moved = move_by_loop(runtime, min(depth, config.max_move_per_run))
-        summary.update(action="moved_by_loop", moved=moved)
-        runtime.logger.info("redrive_moved_by_loop", moved=moved, dlq_depth=depth)
+    healthy, health_detail = import_probe(runtime)
+    summary.update(healthy=healthy, health=health_detail)
+    if not healthy:
+        # ERROR, once per run: messages wait in the DLQ and the forwarder's import would fail again.
+        runtime.logger.error("redrive_skipped_unhealthy", health=health_detail, dlq_depth=depth)
+        summary["action"] = "skipped_unhealthy"
         return summary
-    summary.update(action="move_task_started", task_handle=response.get("TaskHandle"), approximate=depth)
-    runtime.logger.info("redrive_move_task_started", task_handle=response.get("TaskHandle"), dlq_depth=depth)
+    try:
+        counts = move(runtime, config.max_move_per_run)
+    except Exception as exc:  # what was moved stays moved; the rest waits for the next run
+        runtime.logger.error("redrive_move_failed", error=error_code(exc) or type(exc).__name__)
+        raise
+    summary.update(action="moved", **counts)
+    runtime.logger.info("redrive_moved", dlq_depth=depth, **counts)
     return summary

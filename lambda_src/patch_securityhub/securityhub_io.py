@@ -5,17 +5,45 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from .finding import GENERATOR_ID, PROVIDER_NAME
 from .model import PriorFinding
+from .paging import out_of_time, pages
 from .retry import Backoff, error_code, is_transient
-from .timeutil import as_datetime
+from .timeutil import as_datetime, is_future
 
 MAX_FINDINGS_PER_IMPORT = 100
 MAX_IMPORT_BYTES = 6 * 1024 * 1024 - 64 * 1024  # leave room for the request envelope
 GET_FINDINGS_VALUES_PER_FILTER = 20
 NATIVE_PRODUCT = "aws/ssm-patch-manager"
-_PERMANENT_IMPORT_CODES = ("Invalid", "Validation", "Malformed")
+# BatchImportFindings FailedFindings[].ErrorCode. The API reference lists no closed set of codes, so:
+# - access codes (InvalidAccess: Security Hub or the integration disabled, a missing permission) are states an
+#   operator fixes: transient, the message comes back through the dead-letter queue and the redrive;
+# - throttling and service-side codes are transient;
+# - a rejected finding (Invalid*, Validation*, Malformed*) is permanent;
+# - any other code is permanent at once (`import_failed_unknown_code`): a code nobody has classified cannot be
+#   expected to clear by retrying, and retrying it would cycle the message through the DLQ for ever.
+_TRANSIENT_IMPORT_CODE_PREFIXES = (
+    "InvalidAccess",
+    "AccessDenied",
+    "Throttl",
+    "TooManyRequests",
+    "LimitExceeded",
+    "Internal",
+    "ServiceUnavailable",
+)
+_PERMANENT_IMPORT_CODE_PREFIXES = ("Invalid", "Validation", "Malformed")
+
+
+def classify_failed_code(code: str) -> tuple[bool, str]:
+    """FailedFindings ErrorCode -> (transient, stable reason code)."""
+    if code.startswith(_TRANSIENT_IMPORT_CODE_PREFIXES):
+        return True, "import_failed_transient"
+    if code.startswith(_PERMANENT_IMPORT_CODE_PREFIXES):
+        return False, "import_rejected"
+    return False, "import_failed_unknown_code"
 
 
 @dataclass
@@ -41,19 +69,42 @@ def chunk_findings(findings: list[dict[str, Any]]) -> Iterator[list[dict[str, An
         yield chunk
 
 
-def parse_prior(finding: dict[str, Any]) -> PriorFinding | None:
+def is_own_finding(finding: dict[str, Any], product_arn: str | None) -> bool:
+    """Written by this product: its GeneratorId, under the account's own product, and no ProviderName other
+    than ours. Any principal allowed BatchImportFindings on the default product can import a finding with our
+    Id (and could copy these fields too: what stops a planted finding from freezing a node is that its times
+    are bounded by now, see parse_prior); this keeps a finding of another tool from deciding what is stale."""
+    fields = finding.get("ProductFields")
+    provider = fields.get("ProviderName", PROVIDER_NAME) if isinstance(fields, dict) else PROVIDER_NAME
+    product_ok = product_arn is None or finding.get("ProductArn") == product_arn
+    return product_ok and finding.get("GeneratorId") == GENERATOR_ID and provider == PROVIDER_NAME
+
+
+def parse_prior(
+    finding: dict[str, Any], *, product_arn: str | None = None, now: datetime | None = None
+) -> PriorFinding | None:
+    """A stored finding -> PriorFinding, or None when unreadable. Its PatchSummary.OperationEndTime (what
+    makes a later scan `stale_state`) is kept only from a finding this product wrote and only when it is not
+    later than `now` plus MAX_CLOCK_SKEW; otherwise it is dropped, so the prior cannot freeze the node. An
+    UpdatedAt in the future is kept and flagged: Security Hub ignores any update not later than it."""
     try:
         summary = finding.get("PatchSummary") or {}
         end = summary.get("OperationEndTime")
+        operation_end = as_datetime(end) if end else None
+        updated_at = as_datetime(finding["UpdatedAt"])
+        trusted = is_own_finding(finding, product_arn)
+        if operation_end is not None and (not trusted or (now is not None and is_future(operation_end, now))):
+            operation_end = None
         return PriorFinding(
             finding_id=finding["Id"],
             created_at=as_datetime(finding["CreatedAt"]),
-            updated_at=as_datetime(finding["UpdatedAt"]),
+            updated_at=updated_at,
             record_state=str(finding.get("RecordState", "ACTIVE")),
-            compliance_status=(finding.get("Compliance") or {}).get("Status"),
-            operation_end=as_datetime(end) if end else None,
+            compliance_status=(finding.get("Compliance") or {}).get("Status") if trusted else None,
+            operation_end=operation_end,
+            updated_in_future=now is not None and is_future(updated_at, now),
         )
-    except (KeyError, ValueError, TypeError):
+    except (KeyError, ValueError, TypeError, AttributeError, OverflowError):
         return None  # an unreadable prior is treated as absent: the new import still carries fresh data
 
 
@@ -61,10 +112,11 @@ class SecurityHubFindings:
     """The findings this runtime reads and writes in Security Hub: its own (GetFindings, BatchImportFindings)
     and, to resolve them, AWS's native Patch Manager ones (GetFindings, BatchUpdateFindings)."""
 
-    def __init__(self, client: Any, backoff: Backoff, product_arn: str) -> None:
+    def __init__(self, client: Any, backoff: Backoff, product_arn: str, now: datetime | None = None) -> None:
         self.client = client
         self.backoff = backoff
         self.product_arn = product_arn
+        self.now = now
 
     def prior_findings(self, finding_ids: list[str]) -> dict[str, PriorFinding]:
         priors: dict[str, PriorFinding] = {}
@@ -75,50 +127,70 @@ class SecurityHubFindings:
                 "ProductArn": [{"Value": self.product_arn, "Comparison": "EQUALS"}],
                 "Id": [{"Value": value, "Comparison": "EQUALS"} for value in chunk],
             }
-            token: str | None = None
-            while True:
-                params: dict[str, Any] = {"Filters": filters, "MaxResults": 100}
-                if token:
-                    params["NextToken"] = token
-                page = self.backoff.call(self.client.get_findings, **params)
+            for page in pages(
+                self.backoff, self.client.get_findings, "GetFindings", Filters=filters, MaxResults=100
+            ):
                 for raw in page.get("Findings", []):
-                    prior = parse_prior(raw)
+                    prior = parse_prior(raw, product_arn=self.product_arn, now=self.now)
                     if prior is not None:
                         priors[prior.finding_id] = prior
-                token = page.get("NextToken")
-                if not token or not page.get("Findings"):
-                    break
         return priors
 
     def import_findings(self, findings: list[dict[str, Any]]) -> ImportResult:
         result = ImportResult()
         for chunk in chunk_findings(findings):
-            ids = [f["Id"] for f in chunk]
-            result.calls += 1
-            try:
-                response = self.backoff.call(self.client.batch_import_findings, Findings=chunk)
-            except Exception as exc:
-                reason = f"BatchImportFindings failed: {error_code(exc) or type(exc).__name__}"
-                # Only a rejected request body is permanent; throttling, outages and access or hub-not-enabled
-                # errors can be fixed by time or an operator, so those are retried (DLQ + redrive).
-                permanent = not is_transient(exc) and error_code(exc) == "InvalidInputException"
-                target = result.permanent if permanent else result.transient
-                for finding_id in ids:
-                    target[finding_id] = reason
-                continue
-            failed = {f.get("Id"): f for f in response.get("FailedFindings", [])}
-            for finding_id in ids:
-                failure = failed.get(finding_id)
-                if failure is None:
-                    result.imported.add(finding_id)
-                    continue
-                code = str(failure.get("ErrorCode", ""))
-                reason = f"FailedFindings {code}: {str(failure.get('ErrorMessage', ''))[:200]}"
-                if any(code.startswith(prefix) for prefix in _PERMANENT_IMPORT_CODES):
-                    result.permanent[finding_id] = reason
-                else:
-                    result.transient[finding_id] = reason
+            self._import_chunk(chunk, result)
         return result
+
+    def _import_chunk(self, chunk: list[dict[str, Any]], result: ImportResult) -> None:
+        """One BatchImportFindings call. A request refused as a whole (InvalidInputException) is split in
+        two until the refused findings stand alone: at most 2n - 1 calls for n findings, and no new call
+        once the invocation's deadline is near (the rest are then transient)."""
+        ids = [f["Id"] for f in chunk]
+        if result.calls and out_of_time(self.backoff):
+            for finding_id in ids:
+                result.transient[finding_id] = "import_deadline: the invocation's deadline is near"
+            return
+        result.calls += 1
+        try:
+            response = self.backoff.call(self.client.batch_import_findings, Findings=chunk)
+        except Exception as exc:
+            code = error_code(exc) or type(exc).__name__
+            # Only a rejected request body is permanent; throttling, outages and access or hub-not-enabled
+            # errors can be fixed by time or an operator, so those are retried (DLQ + redrive).
+            if not is_transient(exc) and code == "InvalidInputException":
+                if len(chunk) > 1:
+                    middle = len(chunk) // 2
+                    self._import_chunk(chunk[:middle], result)
+                    self._import_chunk(chunk[middle:], result)
+                    return
+                result.permanent[ids[0]] = f"import_rejected: BatchImportFindings {code}: {str(exc)[:200]}"
+                return
+            for finding_id in ids:
+                result.transient[finding_id] = f"import_failed_transient: BatchImportFindings failed: {code}"
+            return
+        entries = response.get("FailedFindings") or []
+        failed = {f.get("Id"): f for f in entries if isinstance(f, dict)}
+        failed_count = response.get("FailedCount")
+        # FailedCount larger than the entries that name our findings: some failures are not attributed, so
+        # no finding of the chunk that is not listed can be counted as imported.
+        listed = sum(1 for finding_id in ids if finding_id in failed)
+        unattributed = isinstance(failed_count, int) and failed_count > listed
+        for finding_id in ids:
+            failure = failed.get(finding_id)
+            if failure is None:
+                if unattributed:
+                    result.transient[finding_id] = (
+                        f"import_unconfirmed: FailedCount {failed_count} with {listed} FailedFindings entries"
+                    )
+                else:
+                    result.imported.add(finding_id)
+                continue
+            code = str(failure.get("ErrorCode", ""))
+            transient, reason_code = classify_failed_code(code)
+            reason = f"{reason_code}: FailedFindings {code}: {str(failure.get('ErrorMessage', ''))[:200]}"
+            target = result.transient if transient else result.permanent
+            target[finding_id] = reason
 
     def resolve_native_findings(self, region: str, node_ids: list[str], note: str) -> int:
         """Set Workflow RESOLVED on AWS's own Patch Manager findings for nodes that are now compliant."""
@@ -135,18 +207,12 @@ class SecurityHubFindings:
                     {"Value": "NOTIFIED", "Comparison": "EQUALS"},
                 ],
             }
-            token: str | None = None
-            while True:
-                params: dict[str, Any] = {"Filters": filters, "MaxResults": 100}
-                if token:
-                    params["NextToken"] = token
-                page = self.backoff.call(self.client.get_findings, **params)
+            for page in pages(
+                self.backoff, self.client.get_findings, "GetFindings", Filters=filters, MaxResults=100
+            ):
                 identifiers.extend(
                     {"Id": f["Id"], "ProductArn": f["ProductArn"]} for f in page.get("Findings", [])
                 )
-                token = page.get("NextToken")
-                if not token or not page.get("Findings"):
-                    break
         for start in range(0, len(identifiers), 100):
             self.backoff.call(
                 self.client.batch_update_findings,

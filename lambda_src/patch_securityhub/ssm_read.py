@@ -4,17 +4,16 @@ paginated, backed-off calls that fetch them."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-from .model import SEVERITY_ORDER, NodeInfo, PatchItem, PatchState
-from .retry import Backoff
-from .timeutil import as_datetime
+from .model import SEVERITY_ORDER, NodeInfo, PatchItem, PatchState, is_node_id
+from .paging import PagingError, out_of_time, pages
+from .retry import Backoff, error_code, is_transient
+from .timeutil import as_datetime, is_future
 
-# SSM's own pattern for managed node ids (DescribeInstancePatchStates.InstanceId).
-SSM_NODE_ID = re.compile(r"^(i-(\w{8}|\w{17})|mi-\w{17})$", re.ASCII)
 BASELINE_ID = re.compile(r"^[a-zA-Z0-9_\-:/]{1,128}$")
 PATCH_STATES_PER_CALL = 50
 INSTANCE_INFO_PER_CALL = 50
@@ -39,7 +38,14 @@ _VENDOR_SEVERITY = {
     "low": "LOW",
 }
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-_CVE = re.compile(r"^CVE-\d{4}-\d{4,}$")
+# CVE ids: CVE-YYYY-NNNN with 4 or more digits (CVE numbering rules); no upper bound, so an absurd id is
+# reported (cut to the ProductFields value limit by the builder), not silently dropped.
+_CVE = re.compile(r"CVE-\d{4}-\d{4,}", re.ASCII)
+# Errors SSM answers for a whole batched call when one of its node ids is not valid or not the caller's
+# (DescribeInstanceInformation / DescribeInstancePatchStates API references; codes from botocore's SSM model).
+NODE_REJECTION_CODES = frozenset(
+    {"InvalidInstanceId", "ValidationException", "InvalidInstanceInformationFilterValue"}
+)
 
 
 class InvalidSsmDataError(ValueError):
@@ -78,11 +84,13 @@ def vendor_severity_label(severity: Any) -> str:
     return _VENDOR_SEVERITY.get(str(severity or "").strip().lower(), "INFORMATIONAL")
 
 
-def parse_patch_state(row: Mapping[str, Any]) -> PatchState:
+def parse_patch_state(row: Mapping[str, Any], now: datetime | None = None) -> PatchState:
+    """One row -> PatchState. With `now`, operation times later than now plus MAX_CLOCK_SKEW are refused:
+    a scan cannot end in the future, and such a time would make every later real scan look stale."""
     if not isinstance(row, Mapping):
         raise InvalidSsmDataError("an InstancePatchStates entry is not an object")
     node_id = row.get("InstanceId")
-    if not isinstance(node_id, str) or not SSM_NODE_ID.match(node_id):
+    if not is_node_id(node_id):
         raise InvalidSsmDataError(f"InstanceId {str(node_id)[:40]!r} is not a managed node id")
     baseline = row.get("BaselineId")
     if not isinstance(baseline, str) or not BASELINE_ID.match(baseline):
@@ -101,6 +109,8 @@ def parse_patch_state(row: Mapping[str, Any]) -> PatchState:
         ) from None
     if start < _EARLIEST or end < _EARLIEST:
         raise InvalidSsmDataError(f"operation times of {node_id} are before 1970: {start} .. {end}")
+    if now is not None and (is_future(start, now) or is_future(end, now)):
+        raise InvalidSsmDataError(f"operation times of {node_id} are in the future: {start} .. {end}")
     reboot = row.get("RebootOption")
     if reboot is not None and reboot not in ("RebootIfNeeded", "NoReboot"):
         raise InvalidSsmDataError(f"RebootOption {reboot!r} of {node_id} is not RebootIfNeeded or NoReboot")
@@ -140,7 +150,7 @@ def _cves(value: Any) -> tuple[str, ...]:
     else:
         return ()
     normalized = (c.strip().upper() for c in candidates if isinstance(c, str))
-    return tuple(sorted({cve for cve in normalized if _CVE.match(cve)}))
+    return tuple(sorted({cve for cve in normalized if _CVE.fullmatch(cve)}))
 
 
 def parse_compliance_items(document: Mapping[str, Any]) -> list[PatchItem]:
@@ -228,7 +238,7 @@ def parse_instance_information(document: Mapping[str, Any]) -> list[NodeInfo]:
         if not isinstance(row, Mapping):
             raise InvalidSsmDataError("an InstanceInformationList entry is not an object")
         node_id = row.get("InstanceId")
-        if not isinstance(node_id, str) or not SSM_NODE_ID.match(node_id):
+        if not is_node_id(node_id):
             raise InvalidSsmDataError(f"InstanceId {str(node_id)[:40]!r} is not a managed node id")
         default_type = "ManagedInstance" if node_id.startswith("mi-") else "EC2Instance"
         nodes.append(
@@ -250,60 +260,92 @@ def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
 
 
 class SsmReader:
-    """Batched, paginated, backed-off reads. Raises the AWS error when retries are exhausted."""
+    """Batched, paginated, backed-off reads. Raises the AWS error when retries are exhausted, and
+    paging.PagingError when paging cannot finish."""
 
-    def __init__(self, client: Any, backoff: Backoff) -> None:
+    def __init__(self, client: Any, backoff: Backoff, now: datetime | None = None) -> None:
         self.client = client
         self.backoff = backoff
+        self.now = now
 
-    def _pages(self, operation: str, result_key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        method = getattr(self.client, operation)
-        token: str | None = None
-        while True:
-            params = dict(kwargs)
-            if token:
-                params["NextToken"] = token
-            page = self.backoff.call(method, **params)
-            yield page
-            token = page.get("NextToken")
-            if not token or not page.get(result_key):
+    def _pages(self, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        return pages(self.backoff, getattr(self.client, operation), operation, **kwargs)
+
+    def _isolating(
+        self, chunk: list[str], read: Callable[[list[str]], None], rejected: dict[str, str]
+    ) -> None:
+        """Run `read(chunk)`; when SSM refuses the whole call because of a node id, split the chunk in two
+        until the refused nodes stand alone (at most 2n - 1 calls for n nodes), so the others are read."""
+        try:
+            read(chunk)
+        except Exception as exc:
+            code = error_code(exc)
+            if is_transient(exc) or code not in NODE_REJECTION_CODES:
+                raise
+            if len(chunk) == 1:
+                rejected[chunk[0]] = code
                 return
+            if out_of_time(self.backoff):
+                raise PagingError(
+                    "paging_deadline", "splitting a refused call: the deadline is near"
+                ) from exc
+            middle = len(chunk) // 2
+            self._isolating(chunk[:middle], read, rejected)
+            self._isolating(chunk[middle:], read, rejected)
 
-    def patch_states(self, node_ids: list[str]) -> tuple[dict[str, PatchState], dict[str, str]]:
-        """(states by node, unreadable rows by node -> reason): one bad row does not poison the batch."""
+    def patch_states(
+        self, node_ids: list[str], rejected: dict[str, str] | None = None
+    ) -> tuple[dict[str, PatchState], dict[str, str]]:
+        """(states by node, unreadable rows by node -> reason): one bad row does not poison the batch. Nodes
+        SSM refuses (NODE_REJECTION_CODES) go into `rejected` (node -> error code)."""
         states: dict[str, PatchState] = {}
         unreadable: dict[str, str] = {}
-        for chunk in _chunks(sorted(set(node_ids)), PATCH_STATES_PER_CALL):
-            for page in self._pages(
-                "describe_instance_patch_states", "InstancePatchStates", InstanceIds=chunk, MaxResults=50
-            ):
+        refused = rejected if rejected is not None else {}
+
+        def read(chunk: list[str]) -> None:
+            found: dict[str, PatchState] = {}
+            bad: dict[str, str] = {}
+            for page in self._pages("describe_instance_patch_states", InstanceIds=chunk, MaxResults=50):
                 for row in page.get("InstancePatchStates", []):
                     try:
-                        state = parse_patch_state(row)
+                        state = parse_patch_state(row, self.now)
                     except InvalidSsmDataError as exc:
-                        unreadable[str(row.get("InstanceId"))] = str(exc)
+                        bad[str(row.get("InstanceId"))] = str(exc)
                         continue
-                    states[state.node_id] = state
+                    found[state.node_id] = state
+            states.update(found)
+            unreadable.update(bad)
+
+        for chunk in _chunks(sorted(set(node_ids)), PATCH_STATES_PER_CALL):
+            self._isolating(chunk, read, refused)
         return states, unreadable
 
-    def node_information(self, node_ids: list[str]) -> dict[str, NodeInfo]:
+    def node_information(
+        self, node_ids: list[str], rejected: dict[str, str] | None = None
+    ) -> dict[str, NodeInfo]:
+        """Nodes SSM knows. Nodes SSM refuses (NODE_REJECTION_CODES) go into `rejected` (node -> code)."""
         nodes: dict[str, NodeInfo] = {}
-        for chunk in _chunks(sorted(set(node_ids)), INSTANCE_INFO_PER_CALL):
+        refused = rejected if rejected is not None else {}
+
+        def read(chunk: list[str]) -> None:
+            found: dict[str, NodeInfo] = {}
             for page in self._pages(
                 "describe_instance_information",
-                "InstanceInformationList",
                 Filters=[{"Key": "InstanceIds", "Values": chunk}],
                 MaxResults=50,
             ):
                 for node in parse_instance_information(page):
-                    nodes[node.node_id] = node
+                    found[node.node_id] = node
+            nodes.update(found)
+
+        for chunk in _chunks(sorted(set(node_ids)), INSTANCE_INFO_PER_CALL):
+            self._isolating(chunk, read, refused)
         return nodes
 
     def non_compliant_items(self, node_id: str) -> list[PatchItem]:
         compliance: list[PatchItem] = []
         for page in self._pages(
             "list_compliance_items",
-            "ComplianceItems",
             ResourceIds=[node_id],
             ResourceTypes=["ManagedInstance"],
             Filters=[
@@ -316,7 +358,6 @@ class SsmReader:
         patches: list[PatchItem] = []
         for page in self._pages(
             "describe_instance_patches",
-            "Patches",
             InstanceId=node_id,
             Filters=[{"Key": "State", "Values": list(STATE_FILTER_VALUES)}],
             MaxResults=100,
@@ -343,6 +384,6 @@ class SsmReader:
             return dict(zip(node_ids, pool.map(read, node_ids), strict=True))
 
     def all_node_ids(self) -> Iterator[str]:
-        for page in self._pages("describe_instance_information", "InstanceInformationList", MaxResults=50):
+        for page in self._pages("describe_instance_information", MaxResults=50):
             for node in parse_instance_information(page):
                 yield node.node_id

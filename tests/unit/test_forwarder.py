@@ -505,3 +505,42 @@ def test_every_log_line_of_an_invocation_carries_its_request_id(runtime, stubbed
     assert {e["msg"] for e in during} == {"node_decision", "message_quarantined", "batch_done"}
     assert all(e["request_id"] == "req-forwarder-1" for e in during)
     assert "request_id" not in after
+
+
+def test_a_message_id_twice_in_one_batch_is_quarantined_once(runtime, quarantine_queue) -> None:
+    """A standard queue delivers at least once: one batch can hold a message twice (a new receipt handle)."""
+    sqs, url = quarantine_queue
+    events_url = sqs.create_queue(QueueName="patch-securityhub-events")["QueueUrl"]
+    sqs.send_message(QueueUrl=events_url, MessageBody="{not json")
+    (first,) = sqs.receive_message(QueueUrl=events_url, VisibilityTimeout=0)["Messages"]
+    (again,) = sqs.receive_message(QueueUrl=events_url, VisibilityTimeout=0)["Messages"]
+    assert first["ReceiptHandle"] != again["ReceiptHandle"]
+    message_id = first["MessageId"]
+    records = [
+        {**sqs_record("{not json", message_id), "receiptHandle": first["ReceiptHandle"]},
+        {**sqs_record("{not json", message_id, receive_count=2), "receiptHandle": again["ReceiptHandle"]},
+    ]
+    runtime.config = dataclasses.replace(runtime.config, source_queue_url=events_url)
+    assert forwarder.handle({"Records": records}, LambdaContext(), runtime) == {"batchItemFailures": []}
+    [kept] = quarantined(sqs, url)
+    assert json.loads(kept["Body"])["receiveCount"] == "2"  # the later copy, whose receipt handle is current
+    assert sqs.receive_message(QueueUrl=events_url, WaitTimeSeconds=0).get("Messages", []) == []
+    logs = [json.loads(line) for line in runtime.logger.stream.getvalue().splitlines()]
+    assert [line["msg"] for line in logs].count("message_quarantined") == 1
+    assert {"msg": "duplicate_message_id", "message_id": message_id}.items() <= logs[0].items()
+
+
+def test_a_message_id_twice_in_one_batch_is_reported_once(runtime, stubbed) -> None:
+    for _ in range(6):  # every attempt of the Backoff fails: the message goes back to the queue
+        throttled(stubbed["ssm_stub"], "describe_instance_information", "InternalServerError", 500)
+    node = "i-0123456789abcdef0"
+    records = [sqs_record(compliance_event(node), "m1"), sqs_record(compliance_event(node), "m1")]
+    result = forwarder.handle({"Records": records}, LambdaContext(), runtime)
+    assert result == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+
+
+def test_a_rejected_message_id_twice_in_one_batch_is_reported_once(runtime, quarantine_queue) -> None:
+    sqs, url = quarantine_queue
+    sqs.delete_queue(QueueUrl=url)  # the quarantine fails: the message goes back, once
+    records = [sqs_record("{not json", "garbage"), sqs_record("{not json", "garbage")]
+    assert failures(forwarder.handle({"Records": records}, LambdaContext(), runtime)) == ["garbage"]

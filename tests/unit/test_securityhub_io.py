@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from patch_securityhub.finding import finding_id, product_arn
+from patch_securityhub.finding import GENERATOR_ID, finding_id, product_arn
 from patch_securityhub.retry import Backoff
 from patch_securityhub.securityhub_io import SecurityHubFindings, chunk_findings, parse_prior
 from unit_helpers import ACCOUNT, REGION, no_sleep, patch_state_row
@@ -40,7 +40,7 @@ def test_prior_findings_are_read_20_ids_per_call_with_paging(stubbed) -> None:
         "SchemaVersion": "2018-10-08",
         "Id": ids[0],
         "ProductArn": product_arn(ACCOUNT, REGION),
-        "GeneratorId": "g",
+        "GeneratorId": GENERATOR_ID,
         "AwsAccountId": ACCOUNT,
         "CreatedAt": "2026-01-01T00:00:00Z",
         "UpdatedAt": "2026-01-02T00:00:00.5Z",
@@ -84,13 +84,11 @@ def test_import_classifies_failures(stubbed) -> None:
             ],
         },
     )
-    stub.add_client_error("batch_import_findings", "InvalidInputException", http_status_code=400)
     stub.add_client_error("batch_import_findings", "InvalidAccessException", http_status_code=401)
     findings = [real_finding(x) for x in "abc"]
     first = security_hub(stubbed).import_findings(findings)
     assert (first.imported, set(first.permanent), set(first.transient)) == ({"a"}, {"b"}, {"c"})
-    rejected = security_hub(stubbed).import_findings(findings)
-    assert set(rejected.permanent) == {"a", "b", "c"}
+    assert first.permanent["b"].startswith("import_rejected: ")
     # Security Hub not enabled / access denied: an operator can fix it, so keep retrying.
     not_enabled = security_hub(stubbed).import_findings(findings)
     assert set(not_enabled.transient) == {"a", "b", "c"}

@@ -25,6 +25,7 @@ from matrix import (
     send_bodies,
     wait_converged,
 )
+from patch_securityhub.finding import finding_id
 from psh_localstack.client import securityhub as shc
 from psh_localstack.client import ssm as ssm_control
 from psh_stage.aws import queue_depths, wait_until
@@ -114,7 +115,7 @@ def test_partial_failed_findings_in_a_batch(deployment: Deployment, record: Call
     failed_before = shc.status(deployment.endpoint)["findings_failed"]
     t0 = time.monotonic()
     # The next 3 findings of this account fail inside their batch; the rest of the batch lands.
-    shc.fail_findings(deployment.endpoint, f"arn:aws:securityhub:{region}:{account}:patch-securityhub/", 3)
+    shc.fail_findings(deployment.endpoint, finding_id(account, region, ""), 3)
     sent = _poison(deployment) + nodes.scan()
     _finish(deployment, record, "3 FailedFindings (InternalFailure)", nodes, sent=sent, recover_from=t0)
     assert shc.status(deployment.endpoint)["findings_failed"] - failed_before == 3
@@ -163,15 +164,14 @@ def test_forwarder_times_out_mid_batch(deployment: Deployment, record: Callable)
     assert any("timed out" in event["message"] for event in events), "the forwarder never timed out"
 
 
-def test_security_hub_down_past_the_retry_window_and_again_during_redrive(
+def test_security_hub_down_past_the_retry_window_then_imports_refused_for_two_redrive_runs(
     deployment: Deployment, record: Callable
 ) -> None:
     sqs = deployment.aws.client("sqs")
     nodes = Fleet.register(deployment, 8, seed=18)
     shc.set_fault(deployment.endpoint, "unavailable", seconds=3600)
     sent = _poison(deployment) + nodes.scan()
-    # Two failed receives (visibility 30 s each): every event is in the DLQ; the redrive's probe sees the
-    # outage and moves nothing.
+    # Two failed receives (visibility 30 s each): every event is in the DLQ.
     wait_until(
         lambda: queue_depths(sqs, deployment.queues),
         lambda d: d["main"] == 0 and d["dlq"] > 0,
@@ -179,32 +179,28 @@ def test_security_hub_down_past_the_retry_window_and_again_during_redrive(
         interval=2,
         what="events to reach the DLQ",
     )
-    # Down again while the DLQ drains: the health probe (DescribeHub) passes, so the scheduled redrive moves
-    # the messages back, but reads and imports still fail.
-    rejected = shc.rejected_count(deployment.endpoint, "GetFindings")
-    shc.set_fault(
-        deployment.endpoint, "unavailable", seconds=3600, operations=["GetFindings", "BatchImportFindings"]
-    )
+    # Security Hub answers again, but BatchImportFindings is still refused: the hub looks healthy to any probe
+    # but the import itself. The redrive probes the import, so for two runs it moves nothing.
+    shc.set_fault(deployment.endpoint, "unavailable", seconds=3600, operations=["BatchImportFindings"])
+    held = queue_depths(sqs, deployment.queues)["dlq"]
+    probes = shc.rejected_count(deployment.endpoint, "BatchImportFindings")
     wait_until(
-        lambda: queue_depths(sqs, deployment.queues)["dlq"],
-        lambda depth: depth == 0,
-        timeout=REDRIVE_WAIT,
+        lambda: shc.rejected_count(deployment.endpoint, "BatchImportFindings"),
+        lambda count: count >= probes + 2,
+        timeout=2 * REDRIVE_WAIT,
         interval=1,
-        what="the scheduled redrive to drain the DLQ",
+        what="two scheduled redrive runs to probe the refused import",
     )
-    wait_until(
-        lambda: shc.rejected_count(deployment.endpoint, "GetFindings"),
-        lambda count: count > rejected,
-        timeout=60,
-        interval=0.5,
-        what="the forwarder to hit the second outage",
+    depths = queue_depths(sqs, deployment.queues)
+    assert (depths["main"], depths["dlq"]) == (0, held), (
+        f"the redrive moved messages it could not land: {depths}"
     )
     shc.clear_fault(deployment.endpoint)
     cleared = time.monotonic()
     _finish(
         deployment,
         record,
-        "Security Hub down > retry window, again in redrive",
+        "Security Hub down > retry window, then imports refused for 2 redrive runs",
         nodes,
         sent=sent,
         recover_from=cleared,

@@ -1,5 +1,5 @@
-# Smallest useful call: queues, forwarder, redrive, alarms, a daily patch Scan of every managed node, and the
-# native Patch Manager integration subscribed. Security Hub itself is assumed on (organization-managed).
+# Smallest useful call: queues, forwarder, redrive, alarms, a daily patch Scan of every managed node. Security Hub
+# itself is assumed on (organization-managed); enabling it subscribed the native Patch Manager integration.
 
 provider "aws" {
   # null: the region comes from AWS_REGION / the profile, like the endpoint and credentials (AWS_ENDPOINT_URL ...).

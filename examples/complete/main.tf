@@ -45,6 +45,15 @@ module "patch_securityhub" {
   name_prefix = var.name_prefix
   tags        = { CostCenter = "security" }
 
+  # The module's own key (the default); a fleet that brings its key sets create_kms_key = false and kms_key_arn.
+  create_kms_key = true
+
+  # Where SCPs match roles by path or require a permissions boundary; a VPC for both functions (null: none).
+  role_path                 = "/patch-securityhub/"
+  role_permissions_boundary = var.role_permissions_boundary
+  vpc_config                = var.vpc_config
+  main_queue_sender_arns    = var.main_queue_sender_arns
+
   forwarder_package = { zip_path = var.forwarder_zip_path }
   redrive_package   = { zip_path = var.redrive_zip_path }
 
@@ -66,18 +75,22 @@ module "patch_securityhub" {
   redrive_schedule_expression       = var.redrive_schedule_expression
   redrive_max_move_per_run          = 500
 
-  enable_securityhub              = true
-  subscribe_patch_manager_product = true
+  # Enabling Security Hub subscribes the native Patch Manager integration ("automatic"); "enable" only where
+  # it was disabled by hand, and never with enable_securityhub = true.
+  enable_securityhub              = var.enable_securityhub
+  subscribe_patch_manager_product = var.subscribe_patch_manager_product
 
-  create_patch_association  = true
-  patch_operation           = var.patch_operation
-  reboot_option             = "RebootIfNeeded"
-  patch_schedule_expression = "cron(0 3 ? * SUN *)"
-  patch_max_concurrency     = "20%"
-  patch_max_errors          = "5%"
-  patch_compliance_severity = "HIGH"
-  patch_targets             = [{ key = "tag:PatchGroup", values = ["web", "batch"] }]
-  patch_output_s3           = { bucket_name = var.patch_output_bucket, key_prefix = "patch-runs/" }
+  # Install (with RebootIfNeeded) runs only at the cron interval: never on `terraform apply`.
+  create_patch_association          = true
+  patch_operation                   = var.patch_operation
+  reboot_option                     = "RebootIfNeeded"
+  patch_schedule_expression         = "cron(0 3 ? * SUN *)"
+  patch_apply_only_at_cron_interval = true
+  patch_max_concurrency             = "20%"
+  patch_max_errors                  = "5%"
+  patch_compliance_severity         = "HIGH"
+  patch_targets                     = [{ key = "tag:PatchGroup", values = ["web", "batch"] }]
+  patch_output_s3                   = { bucket_name = var.patch_output_bucket, key_prefix = "patch-runs/" }
   patch_hooks = {
     pre_install  = aws_ssm_document.hook["pre-install"].name
     post_install = aws_ssm_document.hook["post-install"].name

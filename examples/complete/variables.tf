@@ -23,9 +23,21 @@ variable "redrive_zip_path" {
 }
 
 variable "patch_operation" {
-  description = "Scan or Install (the hooks run on Install)."
+  description = "Scan or Install (the hooks run on Install; at the weekly cron interval only, never on apply)."
   type        = string
   default     = "Install"
+}
+
+variable "enable_securityhub" {
+  description = "Enable Security Hub in the account (false where the organization enables it)."
+  type        = bool
+  default     = true
+}
+
+variable "subscribe_patch_manager_product" {
+  description = "\"automatic\" (Security Hub subscribes the Patch Manager integration itself) or \"enable\" (only where it was disabled by hand; needs enable_securityhub = false)."
+  type        = string
+  default     = "automatic"
 }
 
 variable "forwarder_timeout" {
@@ -50,6 +62,27 @@ variable "patch_output_bucket" {
   description = "Existing S3 bucket that receives the patch runs' command output."
   type        = string
   default     = "patch-securityhub-patch-output"
+}
+
+variable "role_permissions_boundary" {
+  description = "Managed policy ARN set as both roles' permissions boundary (null: none)."
+  type        = string
+  default     = null
+}
+
+variable "vpc_config" {
+  description = "Private subnets and security groups for both functions (null: Lambda's own network); they need a NAT route or VPC endpoints for SQS, SSM, Security Hub and X-Ray."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  default = null
+}
+
+variable "main_queue_sender_arns" {
+  description = "Role ARNs that may send to the main queue besides the rule and the redrive function (e.g. an operator replaying the rule's DLQ)."
+  type        = list(string)
+  default     = []
 }
 
 variable "aws_max_retries" {

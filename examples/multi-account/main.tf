@@ -29,13 +29,14 @@ module "patch_securityhub" {
   forwarder_package = { zip_path = var.forwarder_zip_path }
   redrive_package   = { zip_path = var.redrive_zip_path }
 
-  enable_securityhub              = local.target.enable_securityhub
-  subscribe_patch_manager_product = true
-  patch_operation                 = local.target.patch_operation
-  reboot_option                   = local.target.reboot_option
-  patch_schedule_expression       = local.target.patch_schedule_expression
-  patch_targets                   = local.target.patch_targets
-  alarm_sns_topic_arn             = local.target.alarm_sns_topic_arn
+  enable_securityhub                = local.target.enable_securityhub
+  subscribe_patch_manager_product   = local.target.subscribe_patch_manager_product
+  patch_operation                   = local.target.patch_operation
+  reboot_option                     = local.target.reboot_option
+  patch_schedule_expression         = local.target.patch_schedule_expression
+  patch_apply_only_at_cron_interval = local.target.patch_apply_only_at_cron_interval
+  patch_targets                     = local.target.patch_targets
+  alarm_sns_topic_arn               = local.target.alarm_sns_topic_arn
 
   tags = merge(var.tags, { Account = local.target.account_id })
 }

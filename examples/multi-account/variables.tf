@@ -1,17 +1,19 @@
 variable "accounts" {
   description = "Rollout targets keyed by workspace name: account id, region, role to assume, per-account switches."
   type = map(object({
-    account_id                = string
-    region                    = string
-    role_arn                  = string
-    external_id               = optional(string)
-    enabled                   = optional(bool, true)
-    enable_securityhub        = optional(bool, false)
-    patch_operation           = optional(string, "Scan")
-    reboot_option             = optional(string, "NoReboot")
-    patch_schedule_expression = optional(string, "rate(1 day)")
-    patch_targets             = optional(list(object({ key = string, values = list(string) })), [{ key = "InstanceIds", values = ["*"] }])
-    alarm_sns_topic_arn       = optional(string)
+    account_id                        = string
+    region                            = string
+    role_arn                          = string
+    external_id                       = optional(string)
+    enabled                           = optional(bool, true)
+    enable_securityhub                = optional(bool, false)
+    subscribe_patch_manager_product   = optional(string, "automatic")
+    patch_operation                   = optional(string, "Scan")
+    reboot_option                     = optional(string, "NoReboot")
+    patch_schedule_expression         = optional(string, "rate(1 day)")
+    patch_apply_only_at_cron_interval = optional(bool, false)
+    patch_targets                     = optional(list(object({ key = string, values = list(string) })), [{ key = "InstanceIds", values = ["*"] }])
+    alarm_sns_topic_arn               = optional(string)
   }))
 
   validation {

@@ -4,7 +4,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.40, < 7"
+      version = ">= 5.100, < 7"
     }
   }
 }

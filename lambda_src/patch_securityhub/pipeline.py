@@ -161,8 +161,11 @@ def process(
         infos = reader.node_information(sorted(pending), rejected)
     except Exception as exc:
         return settle_all(TRANSIENT, _failure("DescribeInstanceInformation", exc))
+    # DescribeInstanceInformation answers an id it does not know with an error for the call ("If you specify a
+    # node ID that isn't valid or a node that you don't own, you receive an error", API reference), or, as
+    # some filtered reads do, by leaving it out: both mean SSM no longer knows the (well-formed) node.
     for node_id in sorted(rejected):
-        settle(node_id, PERMANENT, f"rejected_node_id: DescribeInstanceInformation {rejected[node_id]}")
+        settle(node_id, PERMANENT, f"vanished_node: DescribeInstanceInformation {rejected[node_id]}")
     for node_id in sorted(set(pending) - set(infos)):
         settle(node_id, PERMANENT, "vanished_node")
     if not pending:

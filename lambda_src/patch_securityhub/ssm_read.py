@@ -19,16 +19,12 @@ PATCH_STATES_PER_CALL = 50
 INSTANCE_INFO_PER_CALL = 50
 MAX_COUNT = 100_000
 NON_COMPLIANT_PATCH_STATES = ("Missing", "Failed", "InstalledPendingReboot", "InstalledRejected")
-# The API model spells states MISSING, INSTALLED_PENDING_REBOOT, ...; the AWS CLI examples show Missing,
-# InstalledPendingReboot, ... Accept both, and filter with both spellings.
+# The API model spells states MISSING, INSTALLED_PENDING_REBOOT, ...; the API reference's filter samples and
+# the AWS CLI examples show Installed, InstalledPendingReboot, Missing, ... Answers are read in either
+# spelling; the filter sends only the documented one (whether the service accepts the model's spelling in a
+# filter is not documented).
 _STATE_BY_KEY = {state.lower(): state for state in NON_COMPLIANT_PATCH_STATES}
-STATE_FILTER_VALUES = (
-    *NON_COMPLIANT_PATCH_STATES,
-    "MISSING",
-    "FAILED",
-    "INSTALLED_PENDING_REBOOT",
-    "INSTALLED_REJECTED",
-)
+STATE_FILTER_VALUES = NON_COMPLIANT_PATCH_STATES
 _VENDOR_SEVERITY = {
     "critical": "CRITICAL",
     "important": "HIGH",

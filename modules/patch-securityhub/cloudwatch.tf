@@ -36,13 +36,17 @@ locals {
       queue       = local.quarantine_queue_name
       description = "Messages in the patch-securityhub quarantine: events the forwarder rejected permanently; inspect them."
     }
+    rule_dlq = {
+      queue       = local.rule_dlq_name
+      description = "Events EventBridge could not deliver to the patch-securityhub queue (message attributes ERROR_CODE, ERROR_MESSAGE say why): fix the cause, then send the messages' bodies to the main queue."
+    }
   } : {}
 }
 
 resource "aws_cloudwatch_metric_alarm" "queue_depth" {
   for_each = local.queue_depth_alarms
 
-  alarm_name          = "${var.name_prefix}-${each.key}-depth"
+  alarm_name          = "${var.name_prefix}-${replace(each.key, "_", "-")}-depth"
   alarm_description   = each.value.description
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateNumberOfMessagesVisible"
@@ -57,7 +61,7 @@ resource "aws_cloudwatch_metric_alarm" "queue_depth" {
   ok_actions          = local.alarm_actions
   tags                = local.tags
 
-  depends_on = [aws_sqs_queue.dlq, aws_sqs_queue.quarantine]
+  depends_on = [aws_sqs_queue.dlq, aws_sqs_queue.quarantine, aws_sqs_queue.rule_dlq]
 }
 
 resource "aws_cloudwatch_metric_alarm" "main_queue_age" {
@@ -87,6 +91,30 @@ resource "aws_cloudwatch_metric_alarm" "forwarder_errors" {
   namespace           = "AWS/Lambda"
   metric_name         = "Errors"
   dimensions          = { FunctionName = aws_lambda_function.forwarder[0].function_name }
+  statistic           = "Sum"
+  period              = var.alarm_evaluation_period_seconds
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = local.tags
+}
+
+# Invocations of the compliance rule's target that failed permanently (AWS/Events FailedInvocations), DLQ or
+# not: a key or queue policy that refuses EventBridge shows here even when the rule's DLQ cannot take the event
+# either. EventBridge publishes the metric only when it is not zero, so a missing datum is not breaching. Its
+# dimensions are RuleName on the default bus, EventBusName and RuleName on a custom bus (EventBridge user guide,
+# "Monitoring Amazon EventBridge").
+resource "aws_cloudwatch_metric_alarm" "rule_failed_invocations" {
+  count = local.create && var.create_alarms ? 1 : 0
+
+  alarm_name          = "${var.name_prefix}-rule-failed-invocations"
+  alarm_description   = "EventBridge failed to deliver patch compliance events to the patch-securityhub queue (see the rule DLQ's messages for the error)."
+  namespace           = "AWS/Events"
+  metric_name         = "FailedInvocations"
+  dimensions          = merge({ RuleName = aws_cloudwatch_event_rule.compliance[0].name }, var.event_bus_name == "default" ? {} : { EventBusName = var.event_bus_name })
   statistic           = "Sum"
   period              = var.alarm_evaluation_period_seconds
   evaluation_periods  = 1

@@ -35,4 +35,12 @@ resource "aws_cloudwatch_event_target" "compliance_to_queue" {
     maximum_event_age_in_seconds = 86400
     maximum_retry_attempts       = 185
   }
+
+  # Without it an event EventBridge cannot deliver is dropped after the retry policy, and at once on errors it
+  # does not retry (a denied SendMessage, a key that refuses EventBridge): EventBridge user guide, "Event retry
+  # policy and using dead-letter queues". The alarms on this queue's depth and on the rule's FailedInvocations
+  # (cloudwatch.tf) make such a loss heard.
+  dead_letter_config {
+    arn = aws_sqs_queue.rule_dlq[0].arn
+  }
 }

@@ -42,19 +42,21 @@ locals {
   }
 
   redrive_environment = {
-    PSH_DLQ_URL          = one(aws_sqs_queue.dlq[*].url)
-    PSH_DLQ_ARN          = one(aws_sqs_queue.dlq[*].arn)
-    PSH_MAIN_QUEUE_URL   = one(aws_sqs_queue.main[*].url)
-    PSH_MAIN_QUEUE_ARN   = one(aws_sqs_queue.main[*].arn)
-    PSH_MAX_MOVE_PER_RUN = tostring(var.redrive_max_move_per_run)
-    PSH_LOG_LEVEL        = var.log_level
+    PSH_DLQ_URL              = one(aws_sqs_queue.dlq[*].url)
+    PSH_DLQ_ARN              = one(aws_sqs_queue.dlq[*].arn)
+    PSH_MAIN_QUEUE_URL       = one(aws_sqs_queue.main[*].url)
+    PSH_MAIN_QUEUE_ARN       = one(aws_sqs_queue.main[*].arn)
+    PSH_QUARANTINE_QUEUE_URL = one(aws_sqs_queue.quarantine[*].url)
+    PSH_MAX_MOVE_PER_RUN     = tostring(var.redrive_max_move_per_run)
+    PSH_MAX_REDRIVES         = tostring(var.redrive_max_redrives)
+    PSH_LOG_LEVEL            = var.log_level
   }
 }
 
 resource "aws_lambda_function" "forwarder" {
   count = local.create ? 1 : 0
   #checkov:skip=CKV_AWS_116:invoked synchronously by the SQS event source mapping; failed messages go to the queue's DLQ
-  #checkov:skip=CKV_AWS_117:calls only AWS APIs; a VPC would add NAT or endpoints and no protection
+  #checkov:skip=CKV_AWS_117:a VPC is the caller's choice (vpc_config); the function calls only AWS APIs
   #checkov:skip=CKV_AWS_272:the zip is built reproducibly by `make package`; code signing is the caller's choice
   #checkov:skip=CKV_AWS_115:concurrency is capped by the event source mapping's scaling_config (forwarder_max_concurrency)
 
@@ -79,6 +81,14 @@ resource "aws_lambda_function" "forwarder" {
 
   tracing_config {
     mode = var.lambda_tracing_mode
+  }
+
+  dynamic "vpc_config" {
+    for_each = var.vpc_config == null ? [] : [var.vpc_config]
+    content {
+      subnet_ids         = vpc_config.value.subnet_ids
+      security_group_ids = vpc_config.value.security_group_ids
+    }
   }
 
   tags = local.tags
@@ -106,6 +116,8 @@ resource "aws_lambda_event_source_mapping" "forwarder" {
     maximum_concurrency = var.forwarder_max_concurrency
   }
 
+  tags = local.tags
+
   lifecycle {
     precondition {
       condition     = var.forwarder_batch_size <= 10 || var.forwarder_batching_window_seconds >= 1
@@ -117,7 +129,7 @@ resource "aws_lambda_event_source_mapping" "forwarder" {
 resource "aws_lambda_function" "redrive" {
   count = local.create ? 1 : 0
   #checkov:skip=CKV_AWS_116:runs on a schedule and is idempotent; a missed run is redone by the next one
-  #checkov:skip=CKV_AWS_117:calls only AWS APIs; a VPC would add NAT or endpoints and no protection
+  #checkov:skip=CKV_AWS_117:a VPC is the caller's choice (vpc_config); the function calls only AWS APIs
   #checkov:skip=CKV_AWS_272:the zip is built reproducibly by `make package`; code signing is the caller's choice
   #checkov:skip=CKV_AWS_115:one run per schedule period, shorter than the period; reserving fails in low-limit accounts
 
@@ -142,6 +154,14 @@ resource "aws_lambda_function" "redrive" {
 
   tracing_config {
     mode = var.lambda_tracing_mode
+  }
+
+  dynamic "vpc_config" {
+    for_each = var.vpc_config == null ? [] : [var.vpc_config]
+    content {
+      subnet_ids         = vpc_config.value.subnet_ids
+      security_group_ids = vpc_config.value.security_group_ids
+    }
   }
 
   tags = local.tags

@@ -20,8 +20,11 @@ locals {
 
   tags = merge(var.tags, { "patch-securityhub:module" = "patch-securityhub" })
 
-  create_kms_key = local.create && var.kms_key_arn == null
-  kms_key_arn    = local.create_kms_key ? one(aws_kms_key.this[*].arn) : var.kms_key_arn
+  # A plain switch, never a test of var.kms_key_arn: a key created in the caller's configuration has an ARN
+  # unknown until apply, and a count may not depend on it.
+  create_kms_key       = local.create && var.create_kms_key
+  kms_key_arn          = local.create_kms_key ? one(aws_kms_key.this[*].arn) : var.kms_key_arn
+  kms_key_choice_error = "Set exactly one of create_kms_key = true (the module creates the key) or kms_key_arn (with create_kms_key = false)."
 
   forwarder_name = "${var.name_prefix}-forwarder"
   redrive_name   = "${var.name_prefix}-redrive"
@@ -29,6 +32,11 @@ locals {
   main_queue_name       = "${var.name_prefix}-events"
   dlq_name              = "${var.name_prefix}-events-dlq"
   quarantine_queue_name = "${var.name_prefix}-quarantine"
+  rule_dlq_name         = "${var.name_prefix}-rule-dlq"
+
+  # IAM is global and the module regional: the Region keeps one account's deployments apart.
+  forwarder_role_name = local.create ? "${local.forwarder_name}-${local.region}" : null
+  redrive_role_name   = local.create ? "${local.redrive_name}-${local.region}" : null
 
   # ARNs derived from names: the policies that name them are then known at plan time (reviewable in the plan,
   # testable offline) and the key policy can name the queue without a dependency cycle.
@@ -36,6 +44,10 @@ locals {
   main_queue_arn       = local.create ? "${format(local.arn_prefix, "sqs")}:${local.main_queue_name}" : null
   dlq_arn              = local.create ? "${format(local.arn_prefix, "sqs")}:${local.dlq_name}" : null
   quarantine_queue_arn = local.create ? "${format(local.arn_prefix, "sqs")}:${local.quarantine_queue_name}" : null
+  rule_dlq_arn         = local.create ? "${format(local.arn_prefix, "sqs")}:${local.rule_dlq_name}" : null
+  # IAM ARNs carry the role's path: arn:<partition>:iam::<account>:role<path><name>.
+  forwarder_role_arn   = local.create ? "arn:${local.partition}:iam::${local.account_id}:role${var.role_path}${local.forwarder_role_name}" : null
+  redrive_role_arn     = local.create ? "arn:${local.partition}:iam::${local.account_id}:role${var.role_path}${local.redrive_role_name}" : null
   compliance_rule_name = "${var.name_prefix}-patch-compliance"
   compliance_rule_arn  = local.create ? "${format(local.arn_prefix, "events")}:rule/${var.event_bus_name == "default" ? "" : "${var.event_bus_name}/"}${local.compliance_rule_name}" : null
   forwarder_log_arn    = local.create ? "${format(local.arn_prefix, "logs")}:log-group:${local.forwarder_log_group_name}" : null
@@ -54,4 +66,6 @@ locals {
   forwarder_log_group_name      = "/aws/lambda/${local.forwarder_name}"
   redrive_log_group_name        = "/aws/lambda/${local.redrive_name}"
   lambda_log_group_arn_wildcard = local.create ? "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*" : null
+  # Every alarm of the module is named "<name_prefix>-...".
+  alarm_arn_wildcard = local.create ? "${format(local.arn_prefix, "cloudwatch")}:alarm:${var.name_prefix}-*" : null
 }

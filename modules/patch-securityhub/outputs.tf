@@ -53,6 +53,21 @@ output "quarantine_queue_name" {
   value       = one(aws_sqs_queue.quarantine[*].name)
 }
 
+output "rule_dlq_arn" {
+  description = "ARN of the compliance rule's dead-letter queue (events EventBridge could not deliver to the main queue)."
+  value       = one(aws_sqs_queue.rule_dlq[*].arn)
+}
+
+output "rule_dlq_url" {
+  description = "URL of the compliance rule's dead-letter queue."
+  value       = one(aws_sqs_queue.rule_dlq[*].url)
+}
+
+output "rule_dlq_name" {
+  description = "Name of the compliance rule's dead-letter queue."
+  value       = one(aws_sqs_queue.rule_dlq[*].name)
+}
+
 output "compliance_rule_arn" {
   description = "ARN of the EventBridge rule that sends patch compliance changes to the main queue."
   value       = one(aws_cloudwatch_event_rule.compliance[*].arn)
@@ -129,7 +144,7 @@ output "securityhub_product_arn" {
 }
 
 output "patch_manager_product_subscription_arn" {
-  description = "ARN of the subscription to the native Patch Manager integration (null when not subscribed)."
+  description = "ARN of the module's subscription to the native Patch Manager integration (subscribe_patch_manager_product = \"enable\"); null when Security Hub subscribed it itself (\"automatic\")."
   value       = one(aws_securityhub_product_subscription.patch_manager[*].arn)
 }
 
@@ -164,10 +179,21 @@ output "alarm_topic_arn" {
 }
 
 output "alarm_arns" {
-  description = "ARNs of the alarms by purpose (dlq, quarantine, events_age, forwarder_errors)."
+  description = "ARNs of the alarms by purpose (dlq, quarantine, rule_dlq, events_age, forwarder_errors, rule_failed_invocations)."
   value = merge(
     { for k, a in aws_cloudwatch_metric_alarm.queue_depth : k => a.arn },
     { for a in aws_cloudwatch_metric_alarm.main_queue_age : "events_age" => a.arn },
     { for a in aws_cloudwatch_metric_alarm.forwarder_errors : "forwarder_errors" => a.arn },
+    { for a in aws_cloudwatch_metric_alarm.rule_failed_invocations : "rule_failed_invocations" => a.arn },
+  )
+}
+
+output "alarm_names" {
+  description = "Names of the alarms by purpose (the keys of alarm_arns); known at plan time."
+  value = merge(
+    { for k, a in aws_cloudwatch_metric_alarm.queue_depth : k => a.alarm_name },
+    { for a in aws_cloudwatch_metric_alarm.main_queue_age : "events_age" => a.alarm_name },
+    { for a in aws_cloudwatch_metric_alarm.forwarder_errors : "forwarder_errors" => a.alarm_name },
+    { for a in aws_cloudwatch_metric_alarm.rule_failed_invocations : "rule_failed_invocations" => a.alarm_name },
   )
 }

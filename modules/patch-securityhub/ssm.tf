@@ -1,5 +1,6 @@
 # State Manager association running AWS-RunPatchBaselineWithHooks, and an optional custom patch baseline whose
-# approval rules' compliance levels become the nodes' compliance severity.
+# approval rules' compliance levels become the nodes' compliance severity. An Install runs only at its cron
+# interval, never on apply (the preconditions below).
 
 resource "aws_ssm_association" "patch" {
   count = local.create && var.create_patch_association ? 1 : 0
@@ -12,6 +13,7 @@ resource "aws_ssm_association" "patch" {
   compliance_severity         = var.patch_compliance_severity
   apply_only_at_cron_interval = var.patch_apply_only_at_cron_interval
   sync_compliance             = "AUTO" # the service default, set so that reads that return it show no drift
+  tags                        = local.tags
 
   parameters = {
     Operation              = var.patch_operation
@@ -38,10 +40,21 @@ resource "aws_ssm_association" "patch" {
     }
   }
 
+  # The first run must see the module's baseline and patch groups, not AWS's default baseline.
+  depends_on = [aws_ssm_patch_baseline.this, aws_ssm_patch_group.this]
+
+  # State Manager runs an association when it is created, updated and when its targets change, unless
+  # ApplyOnlyAtCronInterval, which "isn't supported for rate expressions" (API reference, CreateAssociation and
+  # UpdateAssociation): without both, an Install association patches (and with RebootIfNeeded reboots) every
+  # target on `terraform apply`.
   lifecycle {
     precondition {
       condition     = !var.patch_apply_only_at_cron_interval || startswith(var.patch_schedule_expression, "cron(")
-      error_message = "patch_apply_only_at_cron_interval needs a cron() patch_schedule_expression."
+      error_message = "patch_apply_only_at_cron_interval needs a cron() patch_schedule_expression: State Manager refuses ApplyOnlyAtCronInterval with rate() schedules."
+    }
+    precondition {
+      condition     = var.patch_operation != "Install" || (var.patch_apply_only_at_cron_interval && startswith(var.patch_schedule_expression, "cron("))
+      error_message = "patch_operation = \"Install\" needs patch_apply_only_at_cron_interval = true and a cron() patch_schedule_expression: otherwise State Manager installs patches (and reboots) on every apply that creates or changes the association."
     }
   }
 }

@@ -32,8 +32,15 @@ variable "tags" {
 # KMS
 # ---------------------------------------------------------------------------------------------------------------------
 
+variable "create_kms_key" {
+  description = "Create the customer-managed KMS key for queues, logs, topic and Lambda environment. false needs kms_key_arn (exactly one of the two). A plain switch, so that the key's count never depends on an ARN unknown until apply (a key created in the same configuration)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "kms_key_arn" {
-  description = "ARN of an existing customer-managed KMS key for queues, logs, topic and Lambda environment. null creates a key. A passed-in key's policy must grant what this module's key policy grants (events, logs, cloudwatch)."
+  description = "ARN of an existing customer-managed KMS key, with create_kms_key = false. Its policy must grant what this module's key policy grants: events.amazonaws.com on the main queue and the rule's DLQ, logs.<region>.amazonaws.com on the log groups, cloudwatch.amazonaws.com on the alarm topic (modules/patch-securityhub/kms.tf); otherwise EventBridge drops the events and the rule-failed-invocations alarm fires."
   type        = string
   default     = null
 
@@ -288,6 +295,79 @@ variable "redrive_max_move_per_run" {
   }
 }
 
+variable "redrive_max_redrives" {
+  description = "PSH_MAX_REDRIVES: how many times the redrive function moves one message back from the DLQ; a message dead-lettered again after that goes to the quarantine queue (reason redrive_limit)."
+  type        = number
+  default     = 5
+  nullable    = false
+
+  validation {
+    condition     = var.redrive_max_redrives >= 1 && var.redrive_max_redrives <= 100 && floor(var.redrive_max_redrives) == var.redrive_max_redrives
+    error_message = "redrive_max_redrives must be a whole number from 1 to 100."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# IAM and network
+# ---------------------------------------------------------------------------------------------------------------------
+
+variable "role_path" {
+  description = "IAM path of both execution roles (\"/\" or e.g. \"/patch-securityhub/\"), for SCPs and permission sets that match roles by path."
+  type        = string
+  default     = "/"
+  nullable    = false
+
+  validation {
+    # IAM: "/" alone, or a string that begins and ends with "/" of ASCII ! (0x21) through ~ (0x7E), 1-512 long.
+    condition     = length(var.role_path) <= 512 && can(regex("^/([!-~]*/)?$", var.role_path))
+    error_message = "role_path must be \"/\" or begin and end with \"/\" (printable ASCII, no spaces, at most 512 characters)."
+  }
+}
+
+variable "role_permissions_boundary" {
+  description = "ARN of a managed policy set as the permissions boundary of both execution roles (SCPs often require one); null sets none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_permissions_boundary == null || can(regex("^arn:aws[a-zA-Z-]*:iam::([0-9]{12}|aws):policy/.+$", var.role_permissions_boundary))
+    error_message = "role_permissions_boundary must be an IAM managed policy ARN (arn:<partition>:iam::<account or aws>:policy/<path and name>)."
+  }
+}
+
+variable "vpc_config" {
+  description = "Run both functions in these private subnets with these security groups (null: Lambda's own network). They call SQS, SSM and Security Hub (and X-Ray when tracing is Active): the subnets need a NAT route or VPC interface endpoints for those services. Adds to both roles the network-interface permissions Lambda needs."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  default = null
+
+  validation {
+    # Lambda VpcConfig: up to 16 subnets and 5 security groups (API reference, VpcConfig).
+    condition = var.vpc_config == null || try(
+      length(var.vpc_config.subnet_ids) >= 1 && length(var.vpc_config.subnet_ids) <= 16 &&
+      length(var.vpc_config.security_group_ids) >= 1 && length(var.vpc_config.security_group_ids) <= 5 &&
+      alltrue([for id in var.vpc_config.subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", id))]) &&
+      alltrue([for id in var.vpc_config.security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", id))]),
+      false
+    )
+    error_message = "vpc_config needs 1-16 subnet_ids (subnet-...) and 1-5 security_group_ids (sg-...)."
+  }
+}
+
+variable "main_queue_sender_arns" {
+  description = "IAM principals (role or user ARNs, ArnLike wildcards allowed) that may SendMessage to the main queue besides the compliance rule and the redrive function, e.g. an operator role that replays the rule's DLQ. The queue policy denies every other sender."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in var.main_queue_sender_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:(role|user)/.+$", arn))])
+    error_message = "Each main_queue_sender_arns entry must be an IAM role or user ARN (arn:<partition>:iam::<account>:role/... or user/...)."
+  }
+}
+
 # ---------------------------------------------------------------------------------------------------------------------
 # SQS
 # ---------------------------------------------------------------------------------------------------------------------
@@ -316,7 +396,7 @@ variable "queue_message_retention_seconds" {
 }
 
 variable "dlq_message_retention_seconds" {
-  description = "Retention of the dead-letter and quarantine queues (seconds). Keep it longer than the main queue's: SQS keeps a message's original enqueue time when it moves to a DLQ."
+  description = "Retention of the dead-letter queues (the main queue's and the compliance rule's) and of the quarantine queue (seconds). Keep it longer than the main queue's: SQS keeps a message's original enqueue time when it moves to a DLQ."
   type        = number
   default     = 1209600
   nullable    = false
@@ -370,10 +450,15 @@ variable "securityhub_enable_default_standards" {
 }
 
 variable "subscribe_patch_manager_product" {
-  description = "Subscribe to AWS's native Patch Manager integration (product/aws/ssm-patch-manager): the console's 'Export to Security Hub: Enable'."
-  type        = bool
-  default     = true
+  description = "AWS's native Patch Manager integration (product/aws/ssm-patch-manager). \"automatic\": no resource; enabling Security Hub subscribes it (AWS service integrations are activated automatically), and destroy leaves it alone. \"enable\": only for an account where the integration was disabled by hand; the module subscribes it and disables it again on destroy (apply fails with ResourceConflictException where it is already subscribed; not with enable_securityhub)."
+  type        = string
+  default     = "automatic"
   nullable    = false
+
+  validation {
+    condition     = contains(["automatic", "enable"], var.subscribe_patch_manager_product)
+    error_message = "subscribe_patch_manager_product must be \"automatic\" (Security Hub subscribes the integration itself) or \"enable\" (only where it was disabled by hand)."
+  }
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -388,7 +473,7 @@ variable "create_patch_association" {
 }
 
 variable "patch_operation" {
-  description = "AWS-RunPatchBaselineWithHooks Operation."
+  description = "AWS-RunPatchBaselineWithHooks Operation. Install needs a cron() patch_schedule_expression and patch_apply_only_at_cron_interval = true: State Manager otherwise runs the association (patching, rebooting with RebootIfNeeded) on apply."
   type        = string
   default     = "Scan"
   nullable    = false
@@ -496,7 +581,7 @@ variable "patch_compliance_severity" {
 }
 
 variable "patch_apply_only_at_cron_interval" {
-  description = "Run the association only at its cron interval, not also right after it is created (cron() schedules only)."
+  description = "Run the association only at its cron interval, not also when it is created, updated or its targets change (cron() schedules only: State Manager refuses it with rate()). Required with patch_operation = \"Install\"."
   type        = bool
   default     = false
   nullable    = false
@@ -595,7 +680,7 @@ variable "log_retention_in_days" {
 }
 
 variable "create_alarms" {
-  description = "Create alarms on DLQ depth, quarantine depth, main queue message age and forwarder errors."
+  description = "Create alarms on the depth of the DLQ, the quarantine and the compliance rule's DLQ, on the main queue's message age, on forwarder errors and on the rule's failed invocations."
   type        = bool
   default     = true
   nullable    = false

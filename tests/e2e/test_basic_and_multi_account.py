@@ -8,7 +8,7 @@ from typing import Any
 
 from psh_stage.aws import Aws
 from psh_stage.paths import DIST
-from psh_stage.terraform import Stage
+from psh_stage.terraform import Stage, planned_changes
 
 BASIC_ACCOUNT = "333333333333"
 # Rollout targets of the multi-account example: workspace -> account.
@@ -41,19 +41,11 @@ def test_basic_applies_and_destroys(localstack: Any, package: Path) -> None:
         assert function in {f["FunctionName"] for f in lambda_client.list_functions()["Functions"]}
         (mapping,) = lambda_client.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-        assert _changes(stage.plan()) == {}, "re-plan after apply shows no changes"
+        assert planned_changes(stage.plan()) == {}, "re-plan after apply shows no changes"
     finally:
         stage.destroy()
     assert stage.state_resources() == []
     assert function not in {f["FunctionName"] for f in aws.client("lambda").list_functions()["Functions"]}
-
-
-def _changes(plan: Any) -> dict[str, list[str]]:
-    return {
-        address: change["change"]["actions"]
-        for address, change in plan.resource_changes.items()
-        if change["change"]["actions"] not in (["no-op"], ["read"])
-    }
 
 
 def _describe_hub(securityhub: Any) -> dict[str, Any]:
@@ -108,7 +100,7 @@ def test_multi_account_workspaces_plan_per_account_and_apply_one(localstack: Any
         other = next(a for w, a in ROLLOUT.items() if w != workspace)
         assert f":{own}:" in planned, f"{workspace}: resources must be in account {own}"
         assert f":{other}:" not in planned, f"{workspace}: nothing may land in account {other}"
-        assert sum(actions == ["create"] for actions in _changes(plan).values()) > 20
+        assert sum(actions == ["create"] for actions in planned_changes(plan).values()) > 20
 
     tf.execute_command("workspace", "select", "staging")
     staging = Aws(account_env(localstack, ROLLOUT["staging"]))

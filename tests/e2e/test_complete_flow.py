@@ -17,6 +17,7 @@ from psh_stage import fleet
 from psh_stage.aws import queue_depths, tag_nodes, wait_until
 from psh_stage.events import compliance_event
 from psh_stage.findings import by_node
+from psh_stage.terraform import planned_changes
 
 SEVERITY_ORDER = ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 NORMALIZED = {"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 40, "HIGH": 70, "CRITICAL": 90}
@@ -82,13 +83,7 @@ def wait_queues_empty(deployment: Any, names: tuple[str, ...] = ("main", "dlq"))
 
 
 def test_replan_after_apply_shows_no_changes(deployment: Any) -> None:
-    plan = deployment.stage.plan()
-    changes = {
-        address: change["change"]["actions"]
-        for address, change in ((c["address"], c) for c in plan.resource_changes.values())
-        if change["change"]["actions"] not in (["no-op"], ["read"])
-    }
-    assert changes == {}
+    assert planned_changes(deployment.stage.plan()) == {}
 
 
 def test_scan_gives_one_accurate_finding_per_non_compliant_node(deployment: Any) -> None:

@@ -3,8 +3,9 @@
 Terraform runs against moto's ThreadedMotoServer (only STS is needed at plan time) on a scratch copy of
 modules/, examples/ and the cases' var files, so that plans never touch the work tree's .terraform dirs or
 state and the examples' default zip paths (../../build/dist/x86_64/*.zip) resolve to placeholder packages
-made here (no manifest.json beside them: the module takes their architecture for unknown). The same
-pieces, outside pytest, serve draft_inventory.py.
+made here, laid out as `make package` lays out its output: build/dist/<arch>/{forwarder,redrive}.zip and a
+manifest.json naming <arch>, for both architectures. The same pieces, outside pytest, serve
+draft_inventory.py.
 """
 
 from __future__ import annotations
@@ -78,13 +79,23 @@ def write_placeholder_zip(path: Path) -> None:
         archive.writestr("patch_securityhub/__init__.py", "# placeholder package for plan tests\n")
 
 
+ARCHITECTURES = ("x86_64", "arm64")
+
+
+def write_placeholder_packages(dist: Path, arch: str) -> None:
+    """forwarder.zip, redrive.zip and the manifest.json beside them, whose `architecture` the module reads."""
+    for name in ("forwarder", "redrive"):
+        write_placeholder_zip(dist / arch / f"{name}.zip")
+    (dist / arch / "manifest.json").write_text(json.dumps({"architecture": arch}) + "\n")
+
+
 def make_scratch_tree(root: Path) -> Path:
-    """modules/, examples/ and cases/ copied under `root`, with placeholder packages in build/dist/x86_64/."""
+    """modules/, examples/ and cases/ copied under `root`, with placeholder packages in build/dist/<arch>/."""
     for part in ("modules", "examples"):
         shutil.copytree(REPO / part, root / part, ignore=terraform.NOT_SOURCES)
     shutil.copytree(CASES, root / CASES.name)
-    for name in ("forwarder", "redrive"):
-        write_placeholder_zip(root / "build" / "dist" / "x86_64" / f"{name}.zip")
+    for arch in ARCHITECTURES:
+        write_placeholder_packages(root / "build" / "dist", arch)
     return root
 
 

@@ -86,4 +86,5 @@ def deferred_policy_document_actions(plan: Any) -> dict[str, list[tuple[str, str
 
 
 def is_wildcard_action(action: str) -> bool:
-    return action == "*" or action.endswith(":*")
+    """An IAM wildcard (`*` or `?`) anywhere in the action: "*", "sqs:*" and "kms:Create*" alike."""
+    return "*" in action or "?" in action

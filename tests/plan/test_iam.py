@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,11 @@ MODULE = "modules/patch-securityhub"
 ACCOUNT_ROOT = f"arn:aws:iam::{MOTO_ACCOUNT_ID}:root"
 KEY_ARN = f"arn:aws:kms:{REGION}:{MOTO_ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 S3_PREFIX = "psh-s3"  # name_prefix of cases/module/s3_code_existing_key.tfvars
+FLEET_PREFIX = "psh-fleet"  # name_prefix of cases/module/fleet_inputs.tfvars
+FLEET_ROLE_PATH = "/patch-securityhub/"
+FLEET_SUBNETS = ("subnet-0123456789abcdef0", "subnet-0fedcba9876543210")
+FLEET_SECURITY_GROUPS = ("sg-0123456789abcdef0",)
+FLEET_OPERATOR = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_SecOps_*"
 
 
 def arn(service: str, rest: str) -> str:
@@ -27,22 +33,65 @@ STAR_ONLY_ACTIONS = {
     "ssm:ListComplianceItems",
     "xray:PutTelemetryRecords",
     "xray:PutTraceSegments",
+    "ec2:DescribeNetworkInterfaces",  # with vpc_config: Lambda's ENI management (EC2 Describe*: no resources)
+    "ec2:DescribeSubnets",
+}
+
+# The only wildcard actions any policy of the module may name, each with its reason: (effect, action).
+JUSTIFIED_WILDCARDS = {
+    # Every queue refuses every SQS action over plain HTTP: a wildcard in a Deny only narrows what is allowed.
+    ("Deny", "sqs:*"): "DenyInsecureTransport",
+}
+
+# AWS's default key administrators statement (kms:Create*, Describe*, Enable*, List*, Put*, Update*, Revoke*,
+# Disable*, Get*, Delete*, TagResource, UntagResource, ScheduleKeyDeletion, CancelKeyDeletion), spelled out
+# for a single-Region symmetric key with KMS key material (KMS developer guide, "Default key policy").
+KEY_ADMINISTRATION = {
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:CreateGrant",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
 }
 
 
 @pytest.fixture(scope="module")
 def example_plans(plans: PlanRunner) -> dict[str, Any]:
-    """The plans of three cases (the same plans their inventories are checked on: planned once)."""
+    """The plans of five cases (the same plans their inventories are checked on: planned once)."""
     return {
         "basic": plans.plan(load_case("basic/defaults")),
         "complete": plans.plan(load_case("complete/defaults")),
+        "module": plans.plan(load_case("module/defaults")),
         "module-s3": plans.plan(load_case("module/s3_code_existing_key")),
+        "module-fleet": plans.plan(load_case("module/fleet_inputs")),
     }
 
 
 @pytest.fixture(scope="module")
 def s3_policies(example_plans: dict[str, Any]) -> dict[str, list[Statement]]:
     return known_policies(example_plans["module-s3"])
+
+
+@pytest.fixture(scope="module")
+def fleet_policies(example_plans: dict[str, Any]) -> dict[str, list[Statement]]:
+    return known_policies(example_plans["module-fleet"])
 
 
 def allowed(statements: list[Statement]) -> dict[str, set[str]]:
@@ -55,22 +104,49 @@ def allowed(statements: list[Statement]) -> dict[str, set[str]]:
     return grants
 
 
-def test_no_allow_statement_anywhere_has_a_wildcard_action(example_plans: dict[str, Any]) -> None:
+def unjustified_wildcards(effect: str, sid: str, actions: tuple[str, ...]) -> list[str]:
+    return [
+        action
+        for action in actions
+        if is_wildcard_action(action) and JUSTIFIED_WILDCARDS.get((effect, action)) != sid
+    ]
+
+
+def test_the_wildcard_detector_sees_wildcards_inside_action_names() -> None:
+    assert all(map(is_wildcard_action, ["*", "sqs:*", "kms:Create*", "kms:GenerateDataKey*", "s3:Get?bject"]))
+    assert not any(map(is_wildcard_action, ["kms:CreateGrant", "sqs:SendMessage"]))
+    assert unjustified_wildcards("Allow", "DenyInsecureTransport", ("sqs:*",)) == ["sqs:*"]
+    assert unjustified_wildcards("Deny", "DenyInsecureTransport", ("sqs:*",)) == []
+
+
+def test_no_policy_anywhere_names_an_unjustified_wildcard_action(example_plans: dict[str, Any]) -> None:
+    """IAM role policies, trust policies, the key policy and the queue policies; Allow and Deny alike."""
     checked = 0
     for name, plan in example_plans.items():
         for source, statements in known_policies(plan).items():
             for statement in statements:
                 checked += 1
-                if statement.effect == "Allow":
-                    wild = [a for a in statement.actions if is_wildcard_action(a)]
-                    assert not wild, f"{name}: {source} allows {wild}"
+                wild = unjustified_wildcards(statement.effect, statement.sid, statement.actions)
+                assert not wild, f"{name}: {source} {statement.sid} {statement.effect}s {wild}"
         for source, statements in deferred_policy_document_actions(plan).items():
             for sid, effect, actions in statements:
                 checked += 1
-                assert effect != "Allow" or not any(map(is_wildcard_action, actions)), (
-                    f"{name}: {source} {sid}"
-                )
-    assert checked > 30, "too few statements found: the plans no longer expose their policies"
+                wild = unjustified_wildcards(effect, sid, actions)
+                assert not wild, f"{name}: {source} {sid} {effect}s {wild}"
+    assert checked > 60, "too few statements found: the plans no longer expose their policies"
+    # Every kind of document was seen: roles (trust and inline), the key, the queues.
+    kinds = {"aws_iam_role", "aws_iam_role_policy", "aws_kms_key", "aws_sqs_queue"}
+    assert kinds <= _resource_types(example_plans)
+
+
+def _resource_types(example_plans: dict[str, Any]) -> set[str]:
+    """The resource type of every known policy's address, whatever module it sits in."""
+    types = set()
+    for plan in example_plans.values():
+        for source in known_policies(plan):
+            address = source.rsplit(".", 1)[0]  # drop the attribute
+            types.add(next(part for part in address.split(".") if part.startswith("aws_")))
+    return types
 
 
 def test_forwarder_role_policy_is_scoped_to_its_own_resources(
@@ -108,13 +184,12 @@ def test_redrive_role_policy_is_scoped_to_its_own_resources(s3_policies: dict[st
     assert grants == {
         "logs:CreateLogStream": {arn("logs", f"log-group:/aws/lambda/{S3_PREFIX}-redrive:*")},
         "logs:PutLogEvents": {arn("logs", f"log-group:/aws/lambda/{S3_PREFIX}-redrive:*")},
-        "securityhub:DescribeHub": {arn("securityhub", "hub/default")},
+        # The health probe: the forwarder's own import, of a finding Security Hub refuses.
+        "securityhub:BatchImportFindings": {arn("securityhub", f"product/{MOTO_ACCOUNT_ID}/default")},
         "sqs:DeleteMessage": {dlq},
-        "sqs:GetQueueAttributes": {dlq, main_queue},
-        "sqs:ListMessageMoveTasks": {dlq},
+        "sqs:GetQueueAttributes": {dlq},
         "sqs:ReceiveMessage": {dlq},
-        "sqs:StartMessageMoveTask": {dlq},
-        "sqs:SendMessage": {main_queue},
+        "sqs:SendMessage": {main_queue, arn("sqs", f"{S3_PREFIX}-quarantine")},
         "kms:Decrypt": {KEY_ARN},
         "kms:GenerateDataKey": {KEY_ARN},
         "xray:PutTelemetryRecords": {"*"},
@@ -122,13 +197,39 @@ def test_redrive_role_policy_is_scoped_to_its_own_resources(s3_policies: dict[st
     }
 
 
-def test_only_star_only_actions_use_a_star_resource(s3_policies: dict[str, list[Statement]]) -> None:
-    for source, statements in s3_policies.items():
+@pytest.mark.parametrize("case", ["module-s3", "module-fleet"])
+def test_only_star_only_actions_use_a_star_resource(example_plans: dict[str, Any], case: str) -> None:
+    for source, statements in known_policies(example_plans[case]).items():
         if not source.startswith("aws_iam_role_policy."):
             continue
         for action, resources in allowed(statements).items():
             if "*" in resources:
                 assert action in STAR_ONLY_ACTIONS, f"{source}: {action} on '*' though IAM can scope it"
+
+
+@pytest.mark.parametrize("role", ["forwarder", "redrive"])
+def test_vpc_grants_only_the_network_interfaces_lambda_manages(
+    fleet_policies: dict[str, list[Statement]], s3_policies: dict[str, list[Statement]], role: str
+) -> None:
+    # Lambda developer guide, "Giving Lambda functions access to resources in an Amazon VPC".
+    interfaces = arn("ec2", "network-interface/*")
+    grants = allowed(fleet_policies[f"aws_iam_role_policy.{role}[0].policy"])
+    network = {action: resources for action, resources in grants.items() if action.startswith("ec2:")}
+    assert network == {
+        "ec2:CreateNetworkInterface": {
+            interfaces,
+            *(f"arn:aws:ec2:{REGION}:*:subnet/{subnet}" for subnet in FLEET_SUBNETS),
+            *(f"arn:aws:ec2:{REGION}:*:security-group/{group}" for group in FLEET_SECURITY_GROUPS),
+        },
+        "ec2:DeleteNetworkInterface": {interfaces},
+        "ec2:AssignPrivateIpAddresses": {interfaces},
+        "ec2:UnassignPrivateIpAddresses": {interfaces},
+        "ec2:DescribeNetworkInterfaces": {"*"},
+        "ec2:DescribeSubnets": {"*"},
+    }
+    # Without vpc_config: no EC2 permission at all.
+    without_vpc = allowed(s3_policies[f"aws_iam_role_policy.{role}[0].policy"])
+    assert not [action for action in without_vpc if action.startswith("ec2:")]
 
 
 def test_optional_grants_follow_their_switches(example_plans: dict[str, Any]) -> None:
@@ -173,75 +274,178 @@ def test_key_policy_principals_are_the_account_and_needed_services(
         expected.add("cloudwatch.amazonaws.com")  # the module's encrypted alarm topic
     assert set(services) == expected
 
-    def context(statement: Statement) -> dict[str, tuple[str, ...]]:
-        return {k: v for keys in statement.conditions.values() for k, v in keys.items()}
-
-    assert context(services["events.amazonaws.com"]) == {
-        "kms:EncryptionContext:aws:sqs:arn": (arn("sqs", f"{prefix}-events"),)
+    # Each service grant: its actions, its conditions (operator -> key -> values).
+    assert services["events.amazonaws.com"].conditions == {
+        "StringEquals": {
+            "kms:EncryptionContext:aws:sqs:arn": (
+                arn("sqs", f"{prefix}-events"),
+                arn("sqs", f"{prefix}-rule-dlq"),
+            )
+        }
     }
-    assert context(services[f"logs.{REGION}.amazonaws.com"]) == {
-        "kms:EncryptionContext:aws:logs:arn": (arn("logs", f"log-group:/aws/lambda/{prefix}-*"),)
+    assert set(services["events.amazonaws.com"].actions) == {"kms:Decrypt", "kms:GenerateDataKey"}
+    assert services[f"logs.{REGION}.amazonaws.com"].conditions == {
+        "ArnLike": {"kms:EncryptionContext:aws:logs:arn": (arn("logs", f"log-group:/aws/lambda/{prefix}-*"),)}
+    }
+    assert set(services[f"logs.{REGION}.amazonaws.com"].actions) == {
+        "kms:Decrypt",
+        "kms:DescribeKey",
+        "kms:Encrypt",
+        "kms:GenerateDataKey",
+        "kms:GenerateDataKeyWithoutPlaintext",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
     }
     if example == "complete":
-        assert context(services["cloudwatch.amazonaws.com"]) == {
-            "kms:EncryptionContext:aws:sns:topicArn": (arn("sns", f"{prefix}-alarms"),)
+        assert services["cloudwatch.amazonaws.com"].conditions == {
+            "StringEquals": {
+                "kms:EncryptionContext:aws:sns:topicArn": (arn("sns", f"{prefix}-alarms"),),
+                "aws:SourceAccount": (MOTO_ACCOUNT_ID,),
+            },
+            "ArnLike": {"aws:SourceArn": (arn("cloudwatch", f"alarm:{prefix}-*"),)},
         }
-    for service, statement in services.items():
-        assert set(statement.actions) <= {
-            "kms:Decrypt",
-            "kms:Decrypt*",
-            "kms:Describe*",
-            "kms:Encrypt*",
-            "kms:GenerateDataKey",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-        }, service
+        assert set(services["cloudwatch.amazonaws.com"].actions) == {"kms:Decrypt", "kms:GenerateDataKey"}
+
+
+@pytest.mark.parametrize("example", ["basic", "module"])
+def test_key_policy_lists_the_administration_actions_it_grants(
+    example_plans: dict[str, Any], example: str
+) -> None:
+    address_prefix = "module.patch_securityhub." if example == "basic" else ""
+    policy = known_policies(example_plans[example])[f"{address_prefix}aws_kms_key.this[0].policy"]
+    by_sid = {statement.sid: statement for statement in policy}
+    assert set(by_sid["AccountAdministersKey"].actions) == KEY_ADMINISTRATION
+    assert set(by_sid["AccountUsesKeyThroughIam"].actions) == {
+        "kms:Decrypt",
+        "kms:Encrypt",
+        "kms:GenerateDataKey",
+        "kms:GenerateDataKeyWithoutPlaintext",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+    }
 
 
 def queue_policies(plan: Any, prefix: str = "") -> dict[str, list[Statement]]:
     policies = known_policies(plan)
     return {
-        name: policies[f"{prefix}aws_sqs_queue.{name}[0].policy"] for name in ("main", "dlq", "quarantine")
+        name: policies[f"{prefix}aws_sqs_queue.{name}[0].policy"]
+        for name in ("main", "dlq", "quarantine", "rule_dlq")
     }
 
 
+def iam_arn(rest: str) -> str:
+    return f"arn:aws:iam::{MOTO_ACCOUNT_ID}:{rest}"
+
+
+TLS_ONLY = (("sqs:*",), {"*": ("*",)}, {"Bool": {"aws:SecureTransport": ("false",)}})
+
+
+def statements_of(statements: list[Statement], effect: str) -> list[tuple[Any, ...]]:
+    """(sid, actions, resources, principals, conditions) of the statements with that effect."""
+    return [
+        (s.sid, s.actions, s.resources, s.principals, s.conditions) for s in statements if s.effect == effect
+    ]
+
+
+@dataclass(frozen=True)
+class MainQueueCase:
+    address_prefix: str  # where the module sits in the plan
+    name_prefix: str
+    rule: str
+    senders: tuple[str, ...]  # principals exempt from DenyOtherSenders besides the rule
+
+
 @pytest.mark.parametrize(
-    ("plan_name", "address_prefix", "queue", "rule"),
+    ("plan_name", "case"),
     [
         (
             "basic",
-            "module.patch_securityhub.",
-            arn("sqs", "patch-securityhub-events"),
-            arn("events", "rule/patch-securityhub-patch-compliance"),
+            MainQueueCase(
+                "module.patch_securityhub.",
+                "patch-securityhub",
+                arn("events", "rule/patch-securityhub-patch-compliance"),
+                (iam_arn("role/patch-securityhub-redrive-us-east-1"),),
+            ),
         ),
         (
             "module-s3",
-            "",
-            arn("sqs", f"{S3_PREFIX}-events"),
-            arn("events", f"rule/security-events/{S3_PREFIX}-patch-compliance"),
+            MainQueueCase(
+                "",
+                S3_PREFIX,
+                arn("events", f"rule/security-events/{S3_PREFIX}-patch-compliance"),
+                (iam_arn(f"role/{S3_PREFIX}-redrive-us-east-1"),),
+            ),
+        ),
+        (
+            "module-fleet",
+            MainQueueCase(
+                "",
+                FLEET_PREFIX,
+                arn("events", f"rule/{FLEET_PREFIX}-patch-compliance"),
+                (iam_arn(f"role{FLEET_ROLE_PATH}{FLEET_PREFIX}-redrive-us-east-1"), FLEET_OPERATOR),
+            ),
         ),
     ],
 )
-def test_main_queue_accepts_only_the_rule_and_only_tls(
-    example_plans: dict[str, Any], plan_name: str, address_prefix: str, queue: str, rule: str
+def test_main_queue_accepts_only_the_rule_the_redrive_and_tls(
+    example_plans: dict[str, Any], plan_name: str, case: MainQueueCase
 ) -> None:
-    statements = queue_policies(example_plans[plan_name], address_prefix)["main"]
-    allows = [s for s in statements if s.effect == "Allow"]
-    assert [(s.actions, s.resources, s.principals, s.conditions) for s in allows] == [
+    queue, rule, senders = arn("sqs", f"{case.name_prefix}-events"), case.rule, case.senders
+    statements = queue_policies(example_plans[plan_name], case.address_prefix)["main"]
+    assert statements_of(statements, "Allow") == [
         (
+            "OnlyTheComplianceRuleSends",
             ("sqs:SendMessage",),
             (queue,),
             {"Service": ("events.amazonaws.com",)},
             {"ArnEquals": {"aws:SourceArn": (rule,)}},
         )
     ]
-    assert_denies_insecure_transport(statements, queue)
+    # Denied unless the request comes from the rule or from one of the senders (ANDed negations: IAM user
+    # guide, condition operators; a negated operator is true when the key is absent from the request).
+    assert statements_of(statements, "Deny") == [
+        (
+            "DenyOtherSenders",
+            ("sqs:SendMessage",),
+            (queue,),
+            {"*": ("*",)},
+            {"ArnNotEquals": {"aws:SourceArn": (rule,)}, "ArnNotLike": {"aws:PrincipalArn": senders}},
+        ),
+        ("DenyInsecureTransport", TLS_ONLY[0], (queue,), TLS_ONLY[1], TLS_ONLY[2]),
+    ]
 
 
-def assert_denies_insecure_transport(statements: list[Statement], queue: str) -> None:
-    denies = [s for s in statements if s.effect == "Deny"]
-    assert [(s.actions, s.resources, s.principals, s.conditions) for s in denies] == [
-        (("sqs:*",), (queue,), {"*": ("*",)}, {"Bool": {"aws:SecureTransport": ("false",)}})
+def test_the_exempt_sender_is_the_planned_redrive_role(example_plans: dict[str, Any]) -> None:
+    plan = example_plans["module-fleet"]
+    role = plan.resource_changes["aws_iam_role.redrive[0]"]["change"]["after"]
+    main = queue_policies(plan)["main"]
+    deny = next(s for s in main if s.sid == "DenyOtherSenders")
+    assert iam_arn(f"role{role['path']}{role['name']}") in deny.conditions["ArnNotLike"]["aws:PrincipalArn"]
+
+
+def test_rule_dlq_accepts_only_the_rule_and_only_tls(example_plans: dict[str, Any]) -> None:
+    queue = arn("sqs", "patch-securityhub-rule-dlq")
+    rule = arn("events", "rule/patch-securityhub-patch-compliance")
+    statements = queue_policies(example_plans["basic"], "module.patch_securityhub.")["rule_dlq"]
+    # EventBridge user guide, "Granting permissions to the dead-letter queue".
+    assert statements_of(statements, "Allow") == [
+        (
+            "OnlyTheComplianceRuleDeadLetters",
+            ("sqs:SendMessage",),
+            (queue,),
+            {"Service": ("events.amazonaws.com",)},
+            {"ArnEquals": {"aws:SourceArn": (rule,)}},
+        )
+    ]
+    assert statements_of(statements, "Deny") == [
+        (
+            "DenyOtherSenders",
+            ("sqs:SendMessage",),
+            (queue,),
+            {"*": ("*",)},
+            {"ArnNotEquals": {"aws:SourceArn": (rule,)}},
+        ),
+        ("DenyInsecureTransport", TLS_ONLY[0], (queue,), TLS_ONLY[1], TLS_ONLY[2]),
     ]
 
 
@@ -253,8 +457,10 @@ def test_dead_letter_and_quarantine_queues_grant_nothing_and_require_tls(
         ("dlq", "patch-securityhub-events-dlq"),
         ("quarantine", "patch-securityhub-quarantine"),
     ):
-        assert not [s for s in policies[name] if s.effect == "Allow"], name
-        assert_denies_insecure_transport(policies[name], arn("sqs", queue))
+        assert statements_of(policies[name], "Allow") == [], name
+        assert statements_of(policies[name], "Deny") == [
+            ("DenyInsecureTransport", TLS_ONLY[0], (arn("sqs", queue),), TLS_ONLY[1], TLS_ONLY[2])
+        ]
 
 
 def test_lambda_environment_is_encrypted_with_the_module_key(example_plans: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""Terraform lint for `make lint`: fmt, init + validate of the module and every example, checkov, docs drift.
+"""Terraform lint for `make lint`: fmt, init + validate of the module and every example, the module's native
+`terraform test` files (modules/patch-securityhub/tests: offline, a mocked provider), checkov, docs drift.
 
 checkov runs from its own venv (build/checkov-venv, pinned by tests/requirements/checkov.txt) because it pins
 an old boto3 that the dev environment cannot share. Every step runs; the exit code is 1 if any failed.
@@ -28,6 +29,10 @@ TERRAFORM_ROOTS = (
     "examples/multi-account",
 )
 CHECKOV_PATHS = ("modules", "examples")
+MODULE_ROOT = TERRAFORM_ROOTS[0]
+# The module's `terraform test` files and their fixtures (a caller's configuration, placeholder packages) are
+# no deployable configuration: checkov scans what users deploy.
+CHECKOV_SKIP_PATHS = (r"/tests/fixtures/",)
 
 
 def run(cmd: Sequence[str], cwd: Path = REPO, env: dict[str, str] | None = None) -> bool:
@@ -44,16 +49,31 @@ def terraform_fmt(env: dict[str, str]) -> bool:
     )
 
 
+def root_env(env: dict[str, str], root: str) -> dict[str, str]:
+    """`env` with TF_DATA_DIR under build/: lint leaves no working state (.terraform) in the source tree."""
+    return dict(env, TF_DATA_DIR=str(BUILD / "tf-lint" / root.replace("/", "__")))
+
+
+def terraform_init(root: str, env: dict[str, str]) -> bool:
+    return run(["terraform", "init", "-backend=false", "-input=false", "-no-color"], REPO / root, env)
+
+
 def terraform_validate(env: dict[str, str]) -> bool:
     ok = True
     for root in TERRAFORM_ROOTS:
-        # .terraform goes under build/ so that lint leaves no working state in the source tree.
-        data_dir = BUILD / "tf-lint" / root.replace("/", "__")
-        root_env = dict(env, TF_DATA_DIR=str(data_dir))
-        ok &= run(
-            ["terraform", "init", "-backend=false", "-input=false", "-no-color"], REPO / root, root_env
-        ) and run(["terraform", "validate", "-no-color"], REPO / root, root_env)
+        tf_env = root_env(env, root)
+        ok &= terraform_init(root, tf_env) and run(
+            ["terraform", "validate", "-no-color"], REPO / root, tf_env
+        )
     return ok
+
+
+def terraform_test(env: dict[str, str]) -> bool:
+    """The module's *.tftest.hcl: plans against a mocked AWS provider (no credentials, endpoint or state)."""
+    tf_env = root_env(env, MODULE_ROOT)
+    return terraform_init(MODULE_ROOT, tf_env) and run(
+        ["terraform", "test", "-no-color"], REPO / MODULE_ROOT, tf_env
+    )
 
 
 def checkov_python() -> Path:
@@ -94,6 +114,8 @@ def run_checkov(directories: Sequence[Path], env: dict[str, str]) -> tuple[int, 
     cmd += ["--skip-download", "--output", "json"]
     for directory in directories:
         cmd += ["--directory", str(directory)]
+    for path in CHECKOV_SKIP_PATHS:
+        cmd += ["--skip-path", path]
     result = subprocess.run(cmd, check=False, cwd=REPO, env=env, capture_output=True, text=True)
     if not result.stdout.strip().startswith(("{", "[")):
         raise RuntimeError(
@@ -134,6 +156,7 @@ def main() -> int:
     steps = {
         "terraform fmt": lambda: terraform_fmt(env),
         "terraform init+validate": lambda: terraform_validate(env),
+        "terraform test (module)": lambda: terraform_test(env),
         "checkov": lambda: checkov(env),
         "tfdocs --check": docs,
     }

@@ -62,6 +62,15 @@ def terraform_env(aws_env: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def planned_changes(plan: tftest.TerraformPlanOutput) -> dict[str, list[str]]:
+    """Resource address -> planned actions, for every resource the plan would change (a clean re-plan: {})."""
+    return {
+        address: change["change"]["actions"]
+        for address, change in plan.resource_changes.items()
+        if change["change"]["actions"] not in (["no-op"], ["read"])
+    }
+
+
 @dataclass
 class Stage:
     """One example, staged under build/work/<name>/ with the module beside it, driven by tftest."""

@@ -31,7 +31,7 @@ def test_unavailable_fault_answers_503_then_recovers(hub: Account, endpoint: str
         assert status_code(caught.value) == 503
         assert error_code(caught.value) == "ServiceUnavailable"
         # Only the named operations fail.
-        assert hub.client.list_enabled_products_for_import()["ProductSubscriptions"] == []
+        assert "ProductSubscriptions" in hub.client.list_enabled_products_for_import()
         assert eventually(lambda: _describe_ok(hub))
     finally:
         shc.clear_fault(endpoint)
@@ -53,6 +53,25 @@ def test_throttle_fault_answers_429(hub: Account, endpoint: str) -> None:
     assert shc.status(endpoint)["fault"] is None
     assert _describe_ok(hub)
     assert hub.client.get_findings()["Findings"] == []  # the throttled import stored nothing
+
+
+def test_throttling_can_answer_the_models_limit_exceeded(hub: Account, endpoint: str) -> None:
+    try:
+        shc.set_behaviour(endpoint, throttle_error="LimitExceededException")
+        shc.set_fault(endpoint, "throttle", seconds=30, operations=["BatchImportFindings", "GetFindings"])
+        for call in (
+            lambda: hub.client.batch_import_findings(Findings=[hub.finding("t")]),
+            hub.client.get_findings,
+        ):
+            with pytest.raises(ClientError) as caught:
+                call()
+            assert error_code(caught.value) == "LimitExceededException"
+            assert status_code(caught.value) == 429
+    finally:
+        shc.clear_fault(endpoint)
+        shc.reset_behaviour(endpoint)
+    with pytest.raises(shc.ControlError, match="400"):
+        shc.set_behaviour(endpoint, throttle_error="SlowDown")
 
 
 def test_fault_requests_are_validated(endpoint: str) -> None:

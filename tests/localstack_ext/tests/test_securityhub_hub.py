@@ -95,20 +95,39 @@ def test_tags_on_the_hub(account: Account) -> None:
     assert error_code(caught.value) == "ResourceNotFoundException"
 
 
-def test_product_subscription_lifecycle(hub: Account) -> None:
-    arn = hub.client.enable_import_findings_for_product(ProductArn=PATCH_MANAGER)["ProductSubscriptionArn"]
-    assert arn == f"arn:aws:securityhub:{REGION}:{hub.id}:product-subscription/aws/ssm-patch-manager"
-    assert hub.client.list_enabled_products_for_import()["ProductSubscriptions"] == [arn]
+def _subscription(account: Account, product: str) -> str:
+    return f"arn:aws:securityhub:{REGION}:{account.id}:product-subscription/aws/{product}"
 
+
+def test_enabling_the_hub_subscribes_the_aws_integrations_that_send_findings(hub: Account) -> None:
+    # User guide, securityhub-internal-providers: AWS service integrations that send findings "are activated
+    # automatically after you enable Security Hub CSPM".
+    subscribed = hub.client.list_enabled_products_for_import()["ProductSubscriptions"]
+    for product in ("ssm-patch-manager", "guardduty", "inspector", "config", "access-analyzer", "macie"):
+        assert _subscription(hub, product) in subscribed
+    assert not any("/prowler/" in arn for arn in subscribed)
+
+
+def test_product_subscription_lifecycle(hub: Account) -> None:
+    arn = _subscription(hub, "ssm-patch-manager")
+    # Already subscribed by enabling the hub: EnableImportFindingsForProduct is a ResourceConflictException.
     with pytest.raises(ClientError) as caught:
         hub.client.enable_import_findings_for_product(ProductArn=PATCH_MANAGER)
     assert error_code(caught.value) == "ResourceConflictException"
 
     hub.client.disable_import_findings_for_product(ProductSubscriptionArn=arn)
-    assert hub.client.list_enabled_products_for_import()["ProductSubscriptions"] == []
+    assert arn not in hub.client.list_enabled_products_for_import()["ProductSubscriptions"]
     with pytest.raises(ClientError) as caught:
         hub.client.disable_import_findings_for_product(ProductSubscriptionArn=arn)
     assert error_code(caught.value) == "ResourceNotFoundException"
+
+    # Disabled by hand, the integration is enabled again as a new subscription.
+    again = hub.client.enable_import_findings_for_product(ProductArn=PATCH_MANAGER)["ProductSubscriptionArn"]
+    assert again == arn
+    assert arn in hub.client.list_enabled_products_for_import()["ProductSubscriptions"]
+    with pytest.raises(ClientError) as caught:
+        hub.client.enable_import_findings_for_product(ProductArn=PATCH_MANAGER)
+    assert error_code(caught.value) == "ResourceConflictException"
 
 
 def test_enable_import_rejects_unknown_or_foreign_products(hub: Account) -> None:
@@ -123,10 +142,10 @@ def test_enable_import_rejects_unknown_or_foreign_products(hub: Account) -> None
 
 
 def test_list_enabled_products_pages(hub: Account) -> None:
-    products = [PATCH_MANAGER, PROWLER, f"arn:aws:securityhub:{REGION}::product/aws/guardduty"]
+    automatic = hub.client.list_enabled_products_for_import()["ProductSubscriptions"]
     expected = [
-        hub.client.enable_import_findings_for_product(ProductArn=p)["ProductSubscriptionArn"]
-        for p in products
+        *automatic,
+        hub.client.enable_import_findings_for_product(ProductArn=PROWLER)["ProductSubscriptionArn"],
     ]
     seen: list[str] = []
     token = None
@@ -141,14 +160,16 @@ def test_list_enabled_products_pages(hub: Account) -> None:
         if not token:
             break
     assert seen == expected
-    assert pages == 2
+    assert pages == (len(expected) + 1) // 2
 
 
 def test_disable_hub_drops_subscriptions(hub: Account) -> None:
-    hub.client.enable_import_findings_for_product(ProductArn=PATCH_MANAGER)
+    automatic = hub.client.list_enabled_products_for_import()["ProductSubscriptions"]
+    hub.client.enable_import_findings_for_product(ProductArn=PROWLER)
     hub.client.disable_security_hub()
     hub.client.enable_security_hub()
-    assert hub.client.list_enabled_products_for_import()["ProductSubscriptions"] == []
+    # Re-enabled, the hub has the automatic subscriptions again and none of the earlier hub's own.
+    assert hub.client.list_enabled_products_for_import()["ProductSubscriptions"] == automatic
 
 
 def test_describe_products_lists_the_catalog(hub: Account) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 from localaws_helpers import REGION, Account, error_code, make_finding, status_code
+from psh_localstack.client import securityhub as shc
 
 PATCH_MANAGER = f"arn:aws:securityhub:{REGION}::product/aws/ssm-patch-manager"
 PROWLER = f"arn:aws:securityhub:{REGION}::product/prowler/prowler"
@@ -274,3 +275,30 @@ def test_custom_integration_may_name_its_product(hub: Account) -> None:
     assert (stored["ProductName"], stored["CompanyName"]) == ("Example Scanner", "Example Corp")
     assert stored["ProductFields"]["aws/securityhub/ProductName"] == "Default"
     assert stored["ProductFields"]["aws/securityhub/CompanyName"] == "Personal"
+
+
+def test_import_without_hub_can_fail_the_whole_call(account: Account, endpoint: str) -> None:
+    try:
+        state = shc.set_behaviour(endpoint, hub_disabled_import="whole_call")
+        assert state["behaviour"]["hub_disabled_import"] == "whole_call"
+        with pytest.raises(ClientError) as caught:
+            _import(account, account.finding("f-1"))
+        assert error_code(caught.value) == "InvalidAccessException"
+        assert status_code(caught.value) == 401
+    finally:
+        shc.reset_behaviour(endpoint)
+    assert _single_failure(_import(account, account.finding("f-1")))[0] == "InvalidAccess"
+
+
+def test_import_after_the_hub_is_disabled_fails_each_finding(hub: Account) -> None:
+    hub.client.disable_security_hub()
+    code, message = _single_failure(_import(hub, hub.finding("f-1")))
+    assert code == "InvalidAccess" and "not subscribed" in message
+
+
+def test_an_empty_batch_is_rejected_whole(hub: Account) -> None:
+    # botocore checks the list's minimum of 1 only with parameter validation on; the service refuses it too.
+    with pytest.raises(ClientError) as caught:
+        hub.raw_client.batch_import_findings(Findings=[])
+    assert error_code(caught.value) == "InvalidInputException"
+    assert status_code(caught.value) == 400

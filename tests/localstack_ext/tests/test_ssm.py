@@ -221,10 +221,11 @@ def test_patch_baseline_round_trip_and_patch_groups(ssm):
 def test_instance_information_for_ec2_and_on_prem_nodes(ssm, localstack):
     ec2, on_prem = _node([], platform="Windows"), _node([], on_prem=True)
     _register(localstack, ec2, on_prem)
-    found = ssm.describe_instance_information(
+    # Filtered pages may be empty and carry a NextToken (aws/aws-cli#2626): read them all.
+    pages = ssm.get_paginator("describe_instance_information").paginate(
         Filters=[{"Key": "InstanceIds", "Values": [ec2["InstanceId"], on_prem["InstanceId"]]}]
     )
-    by_id = {each["InstanceId"]: each for each in found["InstanceInformationList"]}
+    by_id = {each["InstanceId"]: each for page in pages for each in page["InstanceInformationList"]}
     assert by_id[ec2["InstanceId"]]["ResourceType"] == "EC2Instance"
     assert by_id[ec2["InstanceId"]]["PlatformType"] == "Windows"
     assert by_id[on_prem["InstanceId"]]["ResourceType"] == "ManagedInstance"
@@ -281,13 +282,14 @@ def test_scan_reports_patches_states_and_compliance(ssm, localstack):
     assert state["Operation"] == "Scan" and state["BaselineId"].startswith("pb-")
 
     missing = ssm.describe_instance_patches(
-        InstanceId=instance_id, Filters=[{"Key": "State", "Values": ["MISSING"]}]
+        InstanceId=instance_id,
+        Filters=[{"Key": "State", "Values": ["Missing"]}],  # the CLI examples' spelling
     )["Patches"]
     assert [(patch["KBId"], patch["CVEIds"]) for patch in missing] == [
         ("pkg-a", "CVE-2026-0001,CVE-2026-0002")
     ]
     installed = ssm.describe_instance_patches(
-        InstanceId=instance_id, Filters=[{"Key": "State", "Values": ["INSTALLED"]}]
+        InstanceId=instance_id, Filters=[{"Key": "State", "Values": ["Installed"]}]
     )["Patches"]
     assert "CVEIds" not in installed[0]
 

@@ -1,8 +1,8 @@
 """A throwaway Terraform configuration against LocalStack: apply, re-plan with no changes, destroy.
 
-Covers the resource kinds a Patch Manager to Security Hub deployment uses: Security Hub account and product
-subscription, a patch baseline and patch group, an AWS-RunPatchBaselineWithHooks association, and an
-SQS -> Lambda mapping whose function really runs.
+Covers the resource kinds a Patch Manager to Security Hub deployment uses: Security Hub account and a
+(partner) product subscription, a patch baseline and patch group, an AWS-RunPatchBaselineWithHooks
+association, and an SQS -> Lambda mapping whose function really runs.
 """
 
 from __future__ import annotations

@@ -54,6 +54,20 @@ def set_fault(
     return _call(endpoint, "POST", "/fault", body)
 
 
+def set_behaviour(endpoint: str, **switches: str) -> dict[str, Any]:
+    """Change behaviour switches; answers the status document (its "behaviour" holds all of them).
+
+    hub_disabled_import: "failed_findings" (default: each finding InvalidAccess) | "whole_call"
+    (InvalidAccessException for the call). throttle_error: "TooManyRequestsException" (default) |
+    "LimitExceededException" (botocore's model)."""
+    return _call(endpoint, "PUT", "/behaviour", switches)
+
+
+def reset_behaviour(endpoint: str) -> dict[str, Any]:
+    """The behaviour switches back to their defaults (reset() does it too, with everything else)."""
+    return _call(endpoint, "DELETE", "/behaviour")
+
+
 def fail_findings(
     endpoint: str, id_prefix: str, count: int, error_code: str = "InternalFailure", error_message: str = ""
 ) -> dict[str, Any]:

@@ -76,3 +76,21 @@ def clear_fault(endpoint: str) -> dict[str, Any]:
 def fault_status(endpoint: str) -> dict[str, Any]:
     """{"fault": {...} | None, "rejected": {operation: n}}"""
     return call(endpoint, "GET", "/_psh/ssm/fault")
+
+
+def behaviour(endpoint: str) -> dict[str, Any]:
+    """The behaviour switches: {"unknown_instance_ids", "filter_after_paging", "patch_state_filter"}."""
+    return call(endpoint, "GET", "/_psh/ssm/behaviour")
+
+
+def set_behaviour(endpoint: str, **switches: Any) -> dict[str, Any]:
+    """Change some switches, e.g. set_behaviour(endpoint, unknown_instance_ids="empty"); answers all of them.
+
+    unknown_instance_ids: "error" (default: InvalidInstanceId, as AWS documents) | "empty" (left out).
+    filter_after_paging: True (default: filtered pages may be empty with a NextToken) | False.
+    patch_state_filter: "documented" (default: UPPER_SNAKE State values refused) | "documented_and_model"."""
+    return call(endpoint, "PUT", "/_psh/ssm/behaviour", switches)
+
+
+def reset_behaviour(endpoint: str) -> dict[str, Any]:
+    return call(endpoint, "DELETE", "/_psh/ssm/behaviour")

@@ -5,13 +5,19 @@ GET    /_psh/securityhub/status          counters, active fault, rate limiter se
 POST   /_psh/securityhub/fault           {"mode": "unavailable"|"throttle"|"latency", "seconds": N,
                                           "operations": [...], "delay_seconds": D (latency: served D s late)}
 DELETE /_psh/securityhub/fault           clear the fault
+PUT    /_psh/securityhub/behaviour       {"hub_disabled_import": "failed_findings"|"whole_call",
+                                          "throttle_error": "TooManyRequestsException"|
+                                                            "LimitExceededException"}
+                                          (securityhub.traffic.Behaviour)
+DELETE /_psh/securityhub/behaviour       the behaviour switches back to their defaults
 POST   /_psh/securityhub/failed-findings {"id_prefix": "arn:...", "count": K, "error_code": "InternalFailure"}
            the next K imported findings whose Id starts with id_prefix come back in FailedFindings
            (count 0 disarms)
 PUT    /_psh/securityhub/rate-limit      {"enabled": bool, "rate": 10, "burst": 30, "operations": [...],
                                           "limits": {"GetFindings": [3, 6], ...}}
 DELETE /_psh/securityhub/counters        zero the request counters
-POST   /_psh/securityhub/reset           forget all hubs and findings, counters, faults, rate limiter
+POST   /_psh/securityhub/reset           forget all hubs and findings, counters, faults, rate limiter,
+                                          behaviour switches
 POST   /_psh/securityhub/native-findings {"account_id", "region", "findings": [...]}
            (findings of AWS integrations such as aws/ssm-patch-manager, which customers cannot import)
 """
@@ -60,6 +66,19 @@ def set_fault(request: Request, **_: Any) -> Response:
         TRAFFIC.set_fault(mode, seconds, operations, delay_seconds=delay_seconds)
     except (ValueError, TypeError) as error:
         return _bad_request(error)
+    return _json(TRAFFIC.snapshot())
+
+
+def set_behaviour(request: Request, **_: Any) -> Response:
+    try:
+        TRAFFIC.set_behaviour(_body(request))
+    except (ValueError, TypeError) as error:
+        return _bad_request(error)
+    return _json(TRAFFIC.snapshot())
+
+
+def reset_behaviour(request: Request, **_: Any) -> Response:
+    TRAFFIC.reset_behaviour()
     return _json(TRAFFIC.snapshot())
 
 
@@ -129,6 +148,8 @@ def register(router) -> None:
     router.add(f"{PREFIX}/status", get_status, methods=["GET"])
     router.add(f"{PREFIX}/fault", set_fault, methods=["POST"])
     router.add(f"{PREFIX}/fault", clear_fault, methods=["DELETE"])
+    router.add(f"{PREFIX}/behaviour", set_behaviour, methods=["PUT"])
+    router.add(f"{PREFIX}/behaviour", reset_behaviour, methods=["DELETE"])
     router.add(f"{PREFIX}/failed-findings", fail_findings, methods=["POST"])
     router.add(f"{PREFIX}/rate-limit", configure_rate_limit, methods=["PUT"])
     router.add(f"{PREFIX}/counters", reset_counters, methods=["DELETE"])

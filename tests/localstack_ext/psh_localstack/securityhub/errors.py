@@ -38,13 +38,19 @@ def access_denied(message: str) -> CommonServiceException:
     return error("AccessDeniedException", message, 403)
 
 
-def rejection(rejected: RequestRejectedError) -> CommonServiceException:
+def rejection(
+    rejected: RequestRejectedError, throttle_code: str = "TooManyRequestsException"
+) -> CommonServiceException:
     """The answer of a request refused by a fault or the rate limiter (securityhub.traffic).
 
     unavailable: ServiceUnavailable, 503 ("The request has failed due to a temporary failure of the server",
-    Common Errors). throttle and rate limit: TooManyRequestsException, 429 "Too Many Requests", what the
-    service answers a throttled caller (e.g. "An error occurred (TooManyRequestsException) when calling the
-    GetFindings operation: Too Many Requests", prowler-cloud/prowler#5004)."""
+    Common Errors). throttle and rate limit: 429 with `throttle_code` (traffic.Behaviour.throttle_error):
+    TooManyRequestsException "Too Many Requests", what the service answers a throttled caller (e.g. "An error
+    occurred (TooManyRequestsException) when calling the GetFindings operation: Too Many Requests",
+    prowler-cloud/prowler#5004), or LimitExceededException, the throttling error botocore's model lists for
+    the operations (429)."""
     if rejected.reason == UNAVAILABLE:
         return error("ServiceUnavailable", "Service is unavailable, please try again later", 503)
+    if throttle_code == "LimitExceededException":
+        return error(throttle_code, "Rate exceeded", 429)
     return error("TooManyRequestsException", "Too Many Requests", 429)

@@ -17,7 +17,7 @@ from .models import STATE_LOCK, SecurityHubStore, next_sequence, securityhub_sto
 from .pagination import max_results, page
 from .products import ProductArn, parse_product_arn
 from .timestamps import now_iso
-from .traffic import TRAFFIC
+from .traffic import HUB_DISABLED_WHOLE_CALL, TRAFFIC
 
 # BatchImportFindings: "up to 100 findings per batch, up to 240 KB per finding, and up to 6 MB per batch"
 # (partner guide, "Guidelines for using the BatchImportFindings API"); BatchUpdateFindings: at most 100
@@ -70,6 +70,8 @@ def batch_import_findings(
         raise errors.invalid_input("The request exceeds the maximum size of 6 MB")
     TRAFFIC.record_findings_received(len(findings))
     authorize_import(account_id, region, partition, findings)
+    if store.hub is None and TRAFFIC.behaviour.hub_disabled_import == HUB_DISABLED_WHOLE_CALL:
+        raise errors.not_subscribed(account_id)  # the switch's whole-call answer (traffic.Behaviour)
 
     # Each finding succeeds or fails on its own: SuccessCount, FailedCount and FailedFindings (Id, ErrorCode,
     # ErrorMessage) (API Reference, BatchImportFindings response).
@@ -122,7 +124,8 @@ def authorize_import(account_id: str, region: str, partition: str, findings: lis
 def _import_one(
     account_id: str, region: str, store: SecurityHubStore, finding: Any
 ) -> tuple[str, str] | None:
-    """None when imported (or ignored as not newer), else (ErrorCode, ErrorMessage)."""
+    """None when imported (or ignored as not newer), else (ErrorCode, ErrorMessage). InvalidAccess when the
+    hub is not enabled or the partner product's import is not enabled (traffic.Behaviour for the hub)."""
     if store.hub is None:
         return "InvalidAccess", f"Account {account_id} is not subscribed to AWS Security Hub"
     try:

@@ -9,7 +9,7 @@ from typing import Any
 
 from . import errors
 from .models import STATE_LOCK, Hub, SecurityHubStore
-from .products import hub_arn
+from .products import hub_arn, subscribed_on_enable, subscription_arn
 from .timestamps import now_iso
 
 MAX_TAGS = 50  # TagMap: at most 50 entries (botocore model)
@@ -69,6 +69,10 @@ def enable_security_hub(
             enable_default_standards=True if enable_default is None else bool(enable_default),
             tags=dict(tags),
         )
+        # The AWS service integrations that send findings are activated with the hub (user guide,
+        # securityhub-internal-providers; products.SUBSCRIBED_ON_ENABLE).
+        for product in subscribed_on_enable(region, partition):
+            store.subscriptions[str(product)] = subscription_arn(product, account_id)
     return {}
 
 

@@ -62,7 +62,9 @@ def enable_import_findings_for_product(
         own_custom = product.is_custom and product.account == account_id
         if catalog_entry(product) is None and not own_custom:
             raise errors.invalid_input(f"Product {raw} does not exist")
-        # Subscribing twice is a ResourceConflictException (botocore model lists it for this operation).
+        # Subscribing to a subscribed product is a ResourceConflictException ("The resource specified in the
+        # request conflicts with an existing resource", API Reference, EnableImportFindingsForProduct,
+        # Errors), also for the AWS integrations that enabling the hub subscribed (hub.enable_security_hub).
         if raw in store.subscriptions:
             raise errors.conflict(f"Account {account_id} is already subscribed to product {raw}")
         arn = subscription_arn(product, account_id)

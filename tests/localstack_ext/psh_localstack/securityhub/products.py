@@ -154,6 +154,42 @@ CATALOG: tuple[CatalogEntry, ...] = (
         ("SEND_FINDINGS_TO_SECURITY_HUB",),
     ),
     CatalogEntry(
+        "aws",
+        "firewall-manager",
+        "Firewall Manager",
+        "AWS",
+        "Policy compliance findings from AWS Firewall Manager",
+        ("Compliance",),
+        ("SEND_FINDINGS_TO_SECURITY_HUB",),
+    ),
+    CatalogEntry(
+        "aws",
+        "health",
+        "Health",
+        "AWS",
+        "Security-related events from AWS Health",
+        ("Compliance",),
+        ("SEND_FINDINGS_TO_SECURITY_HUB",),
+    ),
+    CatalogEntry(
+        "aws",
+        "iot-device-defender",
+        "IoT Device Defender",
+        "AWS",
+        "Audit and detect findings from AWS IoT Device Defender",
+        ("Compliance",),
+        ("SEND_FINDINGS_TO_SECURITY_HUB",),
+    ),
+    CatalogEntry(
+        "aws",
+        "macie",
+        "Macie",
+        "AWS",
+        "Sensitive data and policy findings from Amazon Macie",
+        ("Data Protection",),
+        ("SEND_FINDINGS_TO_SECURITY_HUB",),
+    ),
+    CatalogEntry(
         "prowler",
         "prowler",
         "Prowler",
@@ -172,6 +208,32 @@ CATALOG: tuple[CatalogEntry, ...] = (
         ("SEND_FINDINGS_TO_SECURITY_HUB",),
     ),
 )
+
+
+# "Unless indicated otherwise below, AWS service integrations that send findings to Security Hub CSPM are
+# activated automatically after you enable Security Hub CSPM and the other service" (user guide, "AWS service
+# integrations with Security Hub CSPM", securityhub-internal-providers: the services its overview lists as
+# "Sends findings"). Enabling the hub subscribes these; the emulator takes "the other service" as enabled.
+SUBSCRIBED_ON_ENABLE: tuple[str, ...] = (
+    "config",
+    "firewall-manager",
+    "guardduty",
+    "health",
+    "access-analyzer",
+    "inspector",
+    "iot-device-defender",
+    "macie",
+    "ssm-patch-manager",
+)
+
+
+def subscribed_on_enable(region: str, partition: str = "aws") -> list[ProductArn]:
+    """The AWS integrations a newly enabled hub is subscribed to, in catalog order."""
+    return [
+        ProductArn(partition, region, "", entry.company, entry.product)
+        for entry in CATALOG
+        if entry.company == "aws" and entry.product in SUBSCRIBED_ON_ENABLE
+    ]
 
 
 def catalog_entry(product: ProductArn) -> CatalogEntry | None:

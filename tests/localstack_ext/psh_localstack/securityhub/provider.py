@@ -33,7 +33,7 @@ def operation(name: str) -> Callable:
             try:
                 delay = TRAFFIC.admit(name, context.account_id, context.region)
             except RequestRejectedError as rejected:
-                raise errors.rejection(rejected) from None
+                raise errors.rejection(rejected, TRAFFIC.behaviour.throttle_error) from None
             if delay:
                 time.sleep(delay)  # an injected latency fault: the request is served, late
             return fn(self, context, request or {})

@@ -7,11 +7,13 @@ routes (emulator conveniences, set through /_psh/securityhub/...):
   FailedFindings (the per-finding outcome BatchImportFindings documents: "FailedFindings: The list of findings
   that failed to import", API reference);
 - the rate limiter (psh_localstack.ratelimit) at Security Hub's documented limits: by default
-  BatchImportFindings at 10 TPS, burst 30; any operation at its own rate and burst.
+  BatchImportFindings at 10 TPS, burst 30; any operation at its own rate and burst;
+- behaviour switches (Behaviour) between answers AWS gives or may give where its documents leave it open.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections import Counter
@@ -29,6 +31,31 @@ DEFAULT_RATE_PER_SECOND = 10.0
 DEFAULT_BURST = 30
 DEFAULT_LIMITED_OPERATIONS = ("BatchImportFindings",)
 RATE_LIMITED = "rate_limited"
+
+# How BatchImportFindings answers an account without Security Hub. The API reference documents both outcomes
+# without saying which applies: FailedFindings (ImportFindingsError: Id, ErrorCode, ErrorMessage, "The list
+# of findings that failed to import") and InvalidAccessException for the call (the operation's Errors: "The
+# account doesn't have permission to perform this action", 401, what every other operation answers before
+# EnableSecurityHub). The default is the per-finding answer, the harsher one for a caller: the call succeeds
+# (200) and only FailedFindings says that nothing was imported.
+HUB_DISABLED_FAILED_FINDINGS = "failed_findings"
+HUB_DISABLED_WHOLE_CALL = "whole_call"
+# The error code of a throttled request. botocore's model names LimitExceededException (429, "... beyond the
+# current Amazon Web Services account or throttling limits") in the Errors of every operation emulated here
+# that lists a throttling error; the service has also been seen answering TooManyRequestsException (429, "Too
+# Many Requests", prowler-cloud/prowler#5004), the default, which the fault tests and clients expect.
+THROTTLE_TOO_MANY_REQUESTS = "TooManyRequestsException"
+THROTTLE_LIMIT_EXCEEDED = "LimitExceededException"
+BEHAVIOUR_CHOICES: dict[str, tuple[str, ...]] = {
+    "hub_disabled_import": (HUB_DISABLED_FAILED_FINDINGS, HUB_DISABLED_WHOLE_CALL),
+    "throttle_error": (THROTTLE_TOO_MANY_REQUESTS, THROTTLE_LIMIT_EXCEEDED),
+}
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    hub_disabled_import: str = HUB_DISABLED_FAILED_FINDINGS
+    throttle_error: str = THROTTLE_TOO_MANY_REQUESTS
 
 
 @dataclass
@@ -48,6 +75,7 @@ class Traffic:
         self._findings_received = 0
         self._finding_failures: FindingFailures | None = None
         self._findings_failed = 0
+        self._behaviour = Behaviour()
         self.faults = FaultSwitch(FAULT_MODES, clock=clock)
         self.rate_limiter = RateLimiter(
             DEFAULT_RATE_PER_SECOND, DEFAULT_BURST, DEFAULT_LIMITED_OPERATIONS, clock=clock
@@ -81,7 +109,26 @@ class Traffic:
         with self._lock:
             self._findings_received += count
 
+    @property
+    def behaviour(self) -> Behaviour:
+        with self._lock:
+            return self._behaviour
+
     # --- used by the control routes -------------------------------------------------------------------------
+    def set_behaviour(self, changes: dict[str, Any]) -> None:
+        """Apply `changes` (ValueError, the control route's 400 message, for an unknown switch or value)."""
+        for key, value in changes.items():
+            if key not in BEHAVIOUR_CHOICES:
+                raise ValueError(f"unknown switch {key!r}; use {sorted(BEHAVIOUR_CHOICES)}")
+            if value not in BEHAVIOUR_CHOICES[key]:
+                raise ValueError(f"{key} must be one of {list(BEHAVIOUR_CHOICES[key])}")
+        with self._lock:
+            self._behaviour = dataclasses.replace(self._behaviour, **changes)
+
+    def reset_behaviour(self) -> None:
+        with self._lock:
+            self._behaviour = Behaviour()
+
     def set_fault(
         self,
         mode: str,
@@ -129,6 +176,7 @@ class Traffic:
             self._findings_received = 0
             self._finding_failures = None
             self._findings_failed = 0
+            self._behaviour = Behaviour()
         self.faults.reset()
         self.rate_limiter.reset()
 
@@ -150,6 +198,7 @@ class Traffic:
                 else None,
                 "fault": self.faults.snapshot(),
                 "rate_limit": self.rate_limiter.snapshot(),
+                "behaviour": dataclasses.asdict(self._behaviour),
             }
 
 

@@ -77,6 +77,18 @@ def _validate(request: dict[str, Any]) -> None:
         documents.resolve_parameters(name, request.get("Parameters"))
     if not request.get("Targets") and not request.get("InstanceId"):
         raise client_error("ValidationException", "Targets or InstanceId is required.")
+    # ApplyOnlyAtCronInterval: "This parameter isn't supported for rate expressions." (API reference,
+    # CreateAssociation and UpdateAssociation). The error is InvalidSchedule, the one of both operations'
+    # error lists about the schedule ("The schedule is invalid. Verify your cron or rate expression and try
+    # again."); its message is the emulator's wording.
+    if request.get("ApplyOnlyAtCronInterval") and str(request.get("ScheduleExpression", "")).startswith(
+        "rate("
+    ):
+        raise client_error(
+            "InvalidSchedule",
+            "ApplyOnlyAtCronInterval is not supported for rate expressions: "
+            f"{request['ScheduleExpression']}. Use a cron expression.",
+        )
 
 
 def create_association(
@@ -133,7 +145,9 @@ def describe_association(store: PatchStore, request: dict[str, Any]) -> dict[str
     return {"AssociationDescription": copy.deepcopy(association(store, association_id))}
 
 
-def update_association(store: PatchStore, request: dict[str, Any]) -> dict[str, Any]:
+def update_association(
+    store: PatchStore, account_id: str, region: str, request: dict[str, Any]
+) -> dict[str, Any]:
     with store.lock:
         stored = association(store, request["AssociationId"])
         merged = {**stored, **{key: request[key] for key in ASSOCIATION_FIELDS if key in request}}
@@ -148,7 +162,17 @@ def update_association(store: PatchStore, request: dict[str, Any]) -> dict[str, 
         stored.update({key: copy.deepcopy(request[key]) for key in ASSOCIATION_FIELDS if key in request})
         stored["AssociationVersion"] = str(int(stored["AssociationVersion"]) + 1)
         stored["LastUpdateAssociationDate"] = now()
-        return {"AssociationDescription": copy.deepcopy(stored)}
+        stored["ApplyOnlyAtCronInterval"] = bool(stored.get("ApplyOnlyAtCronInterval", False))
+        updated = copy.deepcopy(stored)
+    # UpdateAssociation, ApplyOnlyAtCronInterval: "By default, when you update an association, the system runs
+    # it immediately after it is updated and then according to the schedule you specified" (API reference); a
+    # change of Targets is an update and so runs on the new targets ("Understanding when associations are
+    # applied to resources", State Manager user guide: the association runs "when target changes are
+    # detected"). With the flag set, State Manager "applies the association at the next specified cron
+    # interval".
+    if not updated["ApplyOnlyAtCronInterval"]:
+        run(store, account_id, region, stored)
+    return {"AssociationDescription": updated}
 
 
 def delete_association(store: PatchStore, request: dict[str, Any]) -> dict[str, Any]:

@@ -194,6 +194,10 @@ def list_compliance_items(store: PatchStore, request: dict[str, Any]) -> dict[st
             "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: "
             f"Member must have value less than or equal to {MAX_LIST_ITEMS}"
         )
+    # ResourceIds: "Currently, you can only specify one resource ID." (botocore model, ListComplianceItems);
+    # of the errors the model lists for the operation, InvalidResourceId is the one for it.
+    if len(request.get("ResourceIds") or []) > 1:
+        raise client_error("InvalidResourceId", "Currently, you can only specify one resource ID per call.")
     ids = set(request.get("ResourceIds") or [])
     types = set(request.get("ResourceTypes") or ["ManagedInstance"])
     # Select before sorting: per-node queries on a fleet of thousands stay cheap.

@@ -11,6 +11,10 @@
                                     them) answer 400 ThrottlingException / 500 InternalServerError for N s
   DELETE /_psh/ssm/fault            clear it
   GET    /_psh/ssm/fault            the active fault and rejected counts per operation
+  GET    /_psh/ssm/behaviour        the behaviour switches (psh_localstack.ssm.behaviour)
+  PUT    /_psh/ssm/behaviour        {"unknown_instance_ids": "error"|"empty", "filter_after_paging": bool,
+                                     "patch_state_filter": "documented_and_model"|"documented"}
+  DELETE /_psh/ssm/behaviour        back to the defaults
 
 Account and Region: "account_id" / "region" in the body or query string (default 000000000000 / us-east-1).
 """
@@ -24,6 +28,7 @@ from localstack.http import Request, Response
 
 from psh_localstack.faults import parse_fault_request
 from psh_localstack.ssm import commands, fleet
+from psh_localstack.ssm.behaviour import SSM_BEHAVIOUR
 from psh_localstack.ssm.models import PatchStore, patch_stores
 from psh_localstack.ssm.traffic import SSM_FAULTS
 
@@ -146,7 +151,27 @@ def fault_status(request: Request) -> Response:
     return Response.for_json(_fault_state())
 
 
+def get_behaviour(request: Request) -> Response:
+    return Response.for_json(SSM_BEHAVIOUR.snapshot())
+
+
+def set_behaviour(request: Request) -> Response:
+    try:
+        SSM_BEHAVIOUR.update(_json_body(request))
+    except ValueError as error:
+        return Response.for_json({"error": str(error)}, status=400)
+    return Response.for_json(SSM_BEHAVIOUR.snapshot())
+
+
+def reset_behaviour(request: Request) -> Response:
+    SSM_BEHAVIOUR.reset()
+    return Response.for_json(SSM_BEHAVIOUR.snapshot())
+
+
 def register(router) -> None:
+    router.add("/_psh/ssm/behaviour", get_behaviour, methods=["GET"])
+    router.add("/_psh/ssm/behaviour", set_behaviour, methods=["PUT"])
+    router.add("/_psh/ssm/behaviour", reset_behaviour, methods=["DELETE"])
     router.add("/_psh/ssm/fault", set_fault, methods=["POST"])
     router.add("/_psh/ssm/fault", clear_fault, methods=["DELETE"])
     router.add("/_psh/ssm/fault", fault_status, methods=["GET"])

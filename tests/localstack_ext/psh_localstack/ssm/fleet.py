@@ -13,6 +13,7 @@ from psh_localstack.ssm import compliance, patching
 from psh_localstack.ssm.clock import now
 from psh_localstack.ssm.errors import client_error
 from psh_localstack.ssm.models import PatchStore
+from psh_localstack.ssm.nodes import NODE_ID, is_node_id
 
 LOG = logging.getLogger(__name__)
 
@@ -47,8 +48,8 @@ def operating_system(info: dict[str, Any]) -> str:
 def register_node(store: PatchStore, spec: dict[str, Any]) -> dict[str, Any]:
     """Add or replace a managed node. `spec`: InstanceId, PlatformType/Name/Version, PatchGroup, Patches."""
     instance_id = spec["InstanceId"]
-    if not instance_id.startswith(("i-", "mi-")):
-        raise client_error("InvalidInstanceId", f"{instance_id} is neither i-... nor mi-...")
+    if not is_node_id(instance_id):
+        raise client_error("InvalidInstanceId", f"{instance_id} does not match {NODE_ID.pattern}")
     on_prem = instance_id.startswith("mi-")
     patches = []
     for patch in spec.get("Patches", []):

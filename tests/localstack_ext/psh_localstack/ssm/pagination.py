@@ -24,3 +24,21 @@ def page(
     except paging.InvalidTokenError:
         raise errors.invalid_next_token() from None
     return chunk, ({"NextToken": token} if token else {})
+
+
+def check_max_results(request: dict[str, Any], low: int, high: int) -> None:
+    """MaxResults within the model's range, else AWS's request validation (ValidationException). botocore
+    checks only the minimum on the client; the service enforces both."""
+    size = request.get("MaxResults")
+    if size is None:
+        return
+    if size > high:
+        raise errors.validation_error(
+            f"1 validation error detected: Value '{size}' at 'maxResults' failed to satisfy constraint: "
+            f"Member must have value less than or equal to {high}"
+        )
+    if size < low:
+        raise errors.validation_error(
+            f"1 validation error detected: Value '{size}' at 'maxResults' failed to satisfy constraint: "
+            f"Member must have value greater than or equal to {low}"
+        )

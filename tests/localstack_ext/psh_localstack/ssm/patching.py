@@ -110,14 +110,15 @@ def patch_summary(
 
 
 def instance_patch(patch: dict[str, Any]) -> dict[str, Any]:
-    """The DescribeInstancePatches entry (API Reference, PatchComplianceData.CVEIds: "Currently, CVE ID values
-    are reported only for patches with a status of Missing or Failed.")."""
+    """The DescribeInstancePatches entry, State in the service's spelling (api_state) (API Reference,
+    PatchComplianceData.CVEIds: "Currently, CVE ID values are reported only for patches with a status of
+    Missing or Failed.")."""
     entry = {
         "Title": patch["Title"],
         "KBId": patch["KBId"],
         "Classification": patch.get("Classification", ""),
         "Severity": patch.get("Severity", ""),
-        "State": patch["State"],
+        "State": api_state(patch["State"]),
     }
     if patch.get("InstalledTime"):
         entry["InstalledTime"] = patch["InstalledTime"]
@@ -146,7 +147,7 @@ def compliance_items(
                 "Details": {
                     "Classification": patch.get("Classification", ""),
                     "PatchSeverity": patch.get("Severity", ""),
-                    "PatchState": _title_case_state(patch["State"]),
+                    "PatchState": api_state(patch["State"]),
                     "PatchBaselineId": baseline_id,
                     "PatchGroup": patch_group,
                     "InstalledTime": (installed or installed_time_fallback).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -158,7 +159,12 @@ def compliance_items(
     return items
 
 
-def _title_case_state(state: str) -> str:
+def api_state(state: str) -> str:
+    """A patch state as the service answers it: INSTALLED_OTHER -> InstalledOther. The API reference's
+    DescribeInstancePatches filter samples are "Installed | InstalledOther | InstalledPendingReboot", the AWS
+    CLI examples (describe-instance-patches) return "State": "Installed" and filter "Values=Missing", and the
+    user guide's "Patch compliance state values" names the rest (InstalledRejected, NotApplicable, Failed,
+    AvailableSecurityUpdate); botocore's enum spells them UPPER_SNAKE."""
     return "".join(word.capitalize() for word in state.split("_"))
 
 

@@ -141,7 +141,7 @@ class PshSsmProvider(SsmProvider):
 
     @handler("UpdateAssociation", expand=False)
     def update_association(self, context: RequestContext, request: Request) -> Response:
-        return associations.update_association(_store(context), request)
+        return associations.update_association(_store(context), context.account_id, context.region, request)
 
     @handler("DeleteAssociation", expand=False)
     def delete_association(self, context: RequestContext, request: Request) -> Response:

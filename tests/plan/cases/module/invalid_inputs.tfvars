@@ -23,6 +23,10 @@ queue_message_retention_seconds   = 30
 dlq_message_retention_seconds     = 2000000
 max_receive_count                 = 0
 event_bus_name                    = "arn:aws:events:us-east-1:1:event-bus/x y"
+role_path                         = "no-leading-slash/"
+role_permissions_boundary         = "arn:aws:iam::123456789012:role/not-a-policy"
+vpc_config                        = { subnet_ids = ["subnet-0123456789abcdef0"], security_group_ids = ["default"] }
+main_queue_sender_arns            = ["123456789012"]
 patch_operation                   = "Patch"
 reboot_option                     = "Always"
 patch_hooks                       = { pre_install = "x" }

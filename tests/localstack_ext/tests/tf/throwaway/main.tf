@@ -37,8 +37,10 @@ resource "aws_securityhub_account" "this" {
   enable_default_standards = false
 }
 
-resource "aws_securityhub_product_subscription" "patch_manager" {
-  product_arn = "arn:${data.aws_partition.current.partition}:securityhub:${var.region}::product/aws/ssm-patch-manager"
+# The Patch Manager integration is subscribed by enabling the hub ("AWS service integrations that send findings
+# to Security Hub CSPM are activated automatically", user guide): a product subscription here would conflict.
+resource "aws_securityhub_product_subscription" "prowler" {
+  product_arn = "arn:${data.aws_partition.current.partition}:securityhub:${var.region}::product/prowler/prowler"
   depends_on  = [aws_securityhub_account.this]
 }
 

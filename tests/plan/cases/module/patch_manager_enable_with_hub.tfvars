@@ -1,0 +1,3 @@
+# Enabling Security Hub subscribes the integration itself: "enable" would conflict.
+enable_securityhub              = true
+subscribe_patch_manager_product = "enable"

@@ -92,6 +92,22 @@ def _region(env: Mapping[str, str]) -> str:
     return region
 
 
+@dataclass(frozen=True)
+class SweepConfig:
+    region: str
+    main_queue_url: str  # the event queue: sweep requests go where the compliance events go
+    log_level: str = "INFO"
+
+
+def load_sweep_config(env: Mapping[str, str] | None = None) -> SweepConfig:
+    env = os.environ if env is None else env
+    return SweepConfig(
+        region=_region(env),
+        main_queue_url=_matching(env, "PSH_MAIN_QUEUE_URL", _QUEUE_URL, "an SQS queue URL"),
+        log_level=_choice(env, "PSH_LOG_LEVEL", LOG_LEVELS, "INFO"),
+    )
+
+
 def load_forwarder_config(env: Mapping[str, str] | None = None) -> ForwarderConfig:
     env = os.environ if env is None else env
     return ForwarderConfig(

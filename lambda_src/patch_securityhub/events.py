@@ -43,6 +43,7 @@ _REASON_PRIORITY = (
 
 REJECTION_REASONS = frozenset(
     {
+        "malformed_sweep_request",
         "too_large",
         "not_json",
         "not_an_object",
@@ -68,11 +69,80 @@ class EventRejectedError(Exception):
 
 @dataclass(frozen=True)
 class ComplianceEvent:
-    """What the forwarder takes from a valid event: which node to refresh, and when SSM reported on it. The
-    compliance status in the event is not used: the node's state is read from SSM when it is handled."""
+    """What the forwarder takes from a valid event: which node to refresh, when SSM reported on it, and the
+    status it reported. The node's state is read from SSM when it is handled; the status only tells whether
+    that read has caught up with the event (pipeline.read_behind)."""
 
     node_id: str
     event_time: datetime
+    status: str | None = None  # compliant | non_compliant
+
+
+# The sweep's request to refresh nodes (sweep.py writes it to the event queue; nobody else may send there).
+SWEEP_SOURCE = "patch-securityhub.sweep"
+SWEEP_DETAIL_TYPE = "Sweep Request"
+SWEEP_SCOPES = ("nodes", "findings")
+SWEEP_IDS_PER_MESSAGE = 50
+
+
+@dataclass(frozen=True)
+class SweepRequest:
+    """Refresh these nodes now. Scope `nodes`: nodes SSM lists; `findings`: nodes with an ACTIVE finding of
+    this product, to be refreshed only if SSM does not list them (stopped, terminated, deregistered)."""
+
+    sweep_id: str
+    scope: str
+    node_ids: tuple[str, ...]
+
+
+def sweep_message(sweep_id: str, scope: str, node_ids: list[str], *, account: str, region: str) -> str:
+    """The body of one sweep request (at most SWEEP_IDS_PER_MESSAGE nodes)."""
+    if scope not in SWEEP_SCOPES or not 0 < len(node_ids) <= SWEEP_IDS_PER_MESSAGE:
+        raise ValueError(f"a sweep request has a scope of {SWEEP_SCOPES} and 1..50 nodes")
+    return json.dumps(
+        {
+            "source": SWEEP_SOURCE,
+            "detail-type": SWEEP_DETAIL_TYPE,
+            "account": account,
+            "region": region,
+            "detail": {"sweep-id": sweep_id, "scope": scope, "node-ids": node_ids},
+        },
+        separators=(",", ":"),
+    )
+
+
+def parse_sweep_request(document: dict[str, Any], *, account: str, region: str) -> SweepRequest:
+    def refuse(detail: str) -> EventRejectedError:
+        return EventRejectedError("malformed_sweep_request", detail)
+
+    if document.get("detail-type") != SWEEP_DETAIL_TYPE:
+        raise refuse(f"detail-type is not {SWEEP_DETAIL_TYPE!r}")
+    if document.get("account") != account:
+        raise EventRejectedError("other_account", f"sweep account {str(document.get('account'))[:20]}")
+    if document.get("region") != region:
+        raise EventRejectedError("other_region", f"sweep region {str(document.get('region'))[:30]}")
+    detail = document.get("detail")
+    if not isinstance(detail, dict):
+        raise refuse("detail is not an object")
+    sweep_id, scope, node_ids = detail.get("sweep-id"), detail.get("scope"), detail.get("node-ids")
+    if not isinstance(sweep_id, str) or not 0 < len(sweep_id) <= 64:
+        raise refuse("detail/sweep-id is not a string of 1..64 characters")
+    if scope not in SWEEP_SCOPES:
+        raise refuse(f"detail/scope is not one of {SWEEP_SCOPES}")
+    if not isinstance(node_ids, list) or not 0 < len(node_ids) <= SWEEP_IDS_PER_MESSAGE:
+        raise refuse(f"detail/node-ids is not a list of 1..{SWEEP_IDS_PER_MESSAGE} node ids")
+    bad = [str(n)[:40] for n in node_ids if not is_node_id(n)]
+    if bad:
+        raise refuse(f"detail/node-ids: not node ids: {bad[:3]}")
+    return SweepRequest(sweep_id=sweep_id, scope=scope, node_ids=tuple(node_ids))
+
+
+def parse_message(body: Any, *, account: str, region: str) -> ComplianceEvent | SweepRequest:
+    """An event queue message: SSM's compliance event (from the EventBridge rule) or a sweep request."""
+    document = decode_body(body)
+    if document.get("source") == SWEEP_SOURCE:
+        return parse_sweep_request(document, account=account, region=region)
+    return parse_event(document, account=account, region=region)
 
 
 @cache
@@ -276,4 +346,4 @@ def parse_event(body: Any, *, account: str, region: str) -> ComplianceEvent:
         raise EventRejectedError(
             "malformed_time", f"time: {document['time']!r} is not a valid timestamp"
         ) from None
-    return ComplianceEvent(node_id=node_id, event_time=event_time)
+    return ComplianceEvent(node_id=node_id, event_time=event_time, status=detail["compliance-status"])

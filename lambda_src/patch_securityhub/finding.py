@@ -5,6 +5,7 @@ No boto3 and no I/O here, so the CLI, the Lambda and the tests share exactly the
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ FINDING_TYPE = "Software & Configuration Checks/Patch Management/Compliance"
 GENERATOR_ID = "patch-securityhub/ssm-patch-compliance"
 TITLE_NON_COMPLIANT = "Systems Manager Patch Summary - Managed Instance Non-Compliant"
 TITLE_COMPLIANT = "Systems Manager Patch Summary - Managed Instance Compliant"
+TITLE_GONE = "Systems Manager Patch Summary - Managed Instance No Longer Exists"
 DESCRIPTION = (
     "This AWS control checks whether each instance that is managed by AWS Systems Manager is in compliance "
     "with the rules of the patch baseline that applies to that instance when a compliance Scan runs."
@@ -213,13 +215,20 @@ def _patch_fields(items: list[PatchItem]) -> dict[str, str]:
     return fields
 
 
-def _product_fields(snapshot: NodeSnapshot, ctx: FindingContext, include_patches: bool) -> dict[str, str]:
+def _product_fields(
+    snapshot: NodeSnapshot,
+    ctx: FindingContext,
+    include_patches: bool,
+    known_platform: dict[str, str] | None = None,
+) -> dict[str, str]:
     state = snapshot.state
     assert state is not None
     fields: dict[str, str] = {}
     info = snapshot.info
     on_prem = info.on_premises if info else snapshot.node_id.startswith("mi-")
     fields["ResourceKind"] = "ManagedInstance" if on_prem else "EC2Instance"
+    if info is None:  # SSM does not list a stopped node: keep what the published finding said of it
+        fields.update(known_platform or {})
     if info and info.platform_type:
         fields["PlatformType"] = info.platform_type
     if info and info.platform_name:
@@ -312,7 +321,9 @@ def build_finding(
         "Description": cut(DESCRIPTION, DESCRIPTION_MAX),
         "Remediation": {"Recommendation": {"Text": REMEDIATION_TEXT, "Url": REMEDIATION_URL}},
         "SourceUrl": source_url(ctx.region, snapshot.node_id),
-        "ProductFields": _product_fields(snapshot, ctx, include_patches=non_compliant),
+        "ProductFields": _product_fields(
+            snapshot, ctx, include_patches=non_compliant, known_platform=_platform_of(prior)
+        ),
         "Resources": [_resource(snapshot, ctx)],
         "Compliance": {"Status": "FAILED" if non_compliant else "PASSED"},
         "RecordState": "ACTIVE" if non_compliant else "ARCHIVED",
@@ -324,6 +335,71 @@ def build_finding(
         size > MAX_FINDING_BYTES
     ):  # cannot happen with the bounded lists above; refuse rather than truncate silently
         raise ValueError(f"finding for {snapshot.node_id} is {size} bytes, over {MAX_FINDING_BYTES}")
+    return finding
+
+
+def _platform_of(prior: PriorFinding | None) -> dict[str, str]:
+    """PlatformType / PlatformName from a finding this product published (for a node SSM does not list)."""
+    fields = (prior.raw or {}).get("ProductFields") if prior is not None and prior.own else None
+    if not isinstance(fields, dict):
+        return {}
+    known = {}
+    for key in ("PlatformType", "PlatformName"):
+        value = fields.get(_FIELD_PREFIX + key)
+        if isinstance(value, str):
+            known[key] = value
+    return known
+
+
+# The attributes of a stored finding that this product wrote and sends again when it archives the finding of
+# a node that no longer exists. Security Hub's own attributes (ProcessedAt, Workflow, WorkflowState, Note,
+# UserDefinedFields, VerificationState, ProductName, CompanyName, Region, ...) are not sent back.
+_RESENT_ATTRIBUTES = (
+    "SchemaVersion",
+    "Id",
+    "ProductArn",
+    "GeneratorId",
+    "AwsAccountId",
+    "Types",
+    "LastObservedAt",
+    "Description",
+    "Remediation",
+    "SourceUrl",
+    "Resources",
+    "PatchSummary",
+)
+
+
+def gone_finding(prior: PriorFinding, reason: str, *, now: datetime) -> dict[str, Any]:
+    """The published finding of a node that was terminated or deregistered, archived: ARCHIVED, Compliance
+    NOT_AVAILABLE (ASFF Compliance.Status: "the resource was deleted"), severity INFORMATIONAL, and
+    `patch-securityhub/ArchiveReason` = `reason` (node_terminated | node_deregistered) in ProductFields."""
+    if prior.raw is None or not prior.own:
+        raise ValueError(f"{prior.finding_id}: only a finding this product published can be archived")
+    finding = {k: copy.deepcopy(prior.raw[k]) for k in _RESENT_ATTRIBUTES if k in prior.raw}
+    created, updated = timestamps(prior, now)
+    stored_fields = prior.raw.get("ProductFields")
+    fields = {
+        k: v
+        for k, v in (stored_fields if isinstance(stored_fields, dict) else {}).items()
+        if isinstance(k, str) and isinstance(v, str) and not k.startswith("aws/")  # aws/...: Security Hub's
+    }
+    fields[_FIELD_PREFIX + "ArchiveReason"] = reason
+    finding.update(
+        {
+            "CreatedAt": format_rfc3339(created),
+            "UpdatedAt": format_rfc3339(updated),
+            "Title": TITLE_GONE,
+            "Severity": _severity_block("INFORMATIONAL"),
+            "FindingProviderFields": {
+                "Severity": {"Label": "INFORMATIONAL", "Original": "INFORMATIONAL"},
+                "Types": [FINDING_TYPE],
+            },
+            "Compliance": {"Status": "NOT_AVAILABLE"},
+            "RecordState": "ARCHIVED",
+            "ProductFields": _fit_product_fields(fields),
+        }
+    )
     return finding
 
 

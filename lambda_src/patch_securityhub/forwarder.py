@@ -14,7 +14,7 @@ from typing import Any
 
 from .aws import clients
 from .config import ForwarderConfig, account_from_context, load_forwarder_config
-from .events import EventRejectedError, parse_event
+from .events import EventRejectedError, SweepRequest, parse_message
 from .logs import JsonLogger
 from .pipeline import PERMANENT, TRANSIENT, NodeRequest, ProcessReport, process
 from .quarantine import envelope
@@ -31,6 +31,7 @@ class Runtime:
     securityhub: Any
     sqs: Any
     logger: JsonLogger
+    ec2: Any = None  # DescribeInstances: whether a node SSM does not list still exists (node_fate)
     sleep: Callable[[float], None] = field(default=time.sleep)  # backoff pauses
 
 
@@ -40,12 +41,13 @@ _RUNTIME: Runtime | None = None
 def create_runtime() -> Runtime:
     """Validated config + SDK clients (one attempt per call: Backoff retries)."""
     config = load_forwarder_config()
-    ssm, securityhub, sqs = clients(config.region, "ssm", "securityhub", "sqs", attempts=1)
+    ssm, securityhub, sqs, ec2 = clients(config.region, "ssm", "securityhub", "sqs", "ec2", attempts=1)
     return Runtime(
         config=config,
         ssm=ssm,
         securityhub=securityhub,
         sqs=sqs,
+        ec2=ec2,
         logger=JsonLogger("forwarder", config.log_level),
     )
 
@@ -130,12 +132,12 @@ def handle_sqs_batch(records: list[Any], context: Any, runtime: Runtime) -> dict
     region = runtime.config.region
     backoff = Backoff(remaining_seconds=_remaining(context), sleep=runtime.sleep)
     failures: list[str] = []
-    messages_by_node: dict[str, list[str]] = {}
+    nodes_by_message: dict[str, list[str]] = {}
     requests: list[NodeRequest] = []
     records_by_id = unique_records(records, runtime.logger)
     for message_id, record in records_by_id.items():
         try:
-            parsed = parse_event(record.get("body"), account=account, region=region)
+            parsed = parse_message(record.get("body"), account=account, region=region)
         except EventRejectedError as rejection:
             runtime.logger.warning(
                 "node_decision", message_id=message_id, outcome=PERMANENT, reason=rejection.reason
@@ -147,33 +149,57 @@ def handle_sqs_batch(records: list[Any], context: Any, runtime: Runtime) -> dict
             runtime.logger.error("event_parse_crashed", message_id=message_id, error=type(exc).__name__)
             failures.append(message_id)
             continue
-        messages_by_node.setdefault(parsed.node_id, []).append(message_id)
-        requests.append(NodeRequest(parsed.node_id, parsed.event_time))
+        if isinstance(parsed, SweepRequest):
+            nodes_by_message[message_id] = list(parsed.node_ids)
+            unlisted_only = parsed.scope == "findings"
+            requests.extend(NodeRequest(n, only_if_unlisted=unlisted_only) for n in parsed.node_ids)
+            continue
+        nodes_by_message[message_id] = [parsed.node_id]
+        requests.append(
+            NodeRequest(
+                parsed.node_id,
+                parsed.event_time,
+                event_status=parsed.status,
+                attempt=receive_count(record),
+            )
+        )
 
     try:
         report = run_pipeline(requests, runtime, account, backoff)
     except Exception as exc:  # never lose messages to a bug: every node's messages go back to the queue
         runtime.logger.error("pipeline_crashed", error=f"{type(exc).__name__}: {str(exc)[:300]}")
         report = ProcessReport()
-    for node_id, message_ids in messages_by_node.items():
-        outcome = report.outcomes.get(node_id)
-        if outcome is None or outcome.status == TRANSIENT:
-            failures.extend(message_ids)
-        elif outcome.status == PERMANENT:
-            for message_id in message_ids:
+    for message_id, node_ids in nodes_by_message.items():
+        outcomes = [report.outcomes.get(node_id) for node_id in node_ids]
+        if any(outcome is None or outcome.status == TRANSIENT for outcome in outcomes):
+            failures.append(message_id)  # handed back whole: its other nodes are decided again, idempotently
+            continue
+        for outcome in outcomes:
+            if outcome is not None and outcome.status == PERMANENT:
                 # The stable code is the quarantine reason; the outcome's full text is its detail.
-                if not quarantine(runtime, backoff, records_by_id[message_id], outcome.code, outcome.reason):
+                detail = outcome.reason if len(node_ids) == 1 else f"{outcome.node_id}: {outcome.reason}"
+                if not quarantine(runtime, backoff, records_by_id[message_id], outcome.code, detail):
                     failures.append(message_id)
+                    break
     runtime.logger.info(
         "batch_done",
         records=len(records),
-        nodes=len(messages_by_node),
+        nodes=len(report.outcomes),
         failures=len(failures),
         import_calls=report.import_calls,
         retries=backoff.retries_done,
     )
     # Each itemIdentifier is a messageId (Lambda, "Implementing partial batch responses"): report each once.
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in dict.fromkeys(failures)]}
+
+
+def receive_count(record: dict[str, Any]) -> int:
+    """How many times SQS delivered the message (its ApproximateReceiveCount attribute; 1 when absent)."""
+    value = (record.get("attributes") or {}).get("ApproximateReceiveCount")
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return 1
 
 
 def unique_records(records: list[Any], logger: JsonLogger) -> dict[str, dict[str, Any]]:
@@ -202,6 +228,7 @@ def run_pipeline(
         requests,
         ssm_client=runtime.ssm,
         securityhub_client=runtime.securityhub,
+        ec2_client=runtime.ec2,
         account=account,
         region=runtime.config.region,
         onprem_resource_type=runtime.config.onprem_resource_type,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 # Managed node ids, as the DescribeInstanceInformation API reference documents them:
 # `(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)` (ASCII word characters: AWS's own examples use ids like
@@ -109,3 +110,6 @@ class PriorFinding:
     # UpdatedAt later than now plus the allowed clock skew: Security Hub ignores every update not later than
     # the stored UpdatedAt, so no import can replace this finding until then.
     updated_in_future: bool = False
+    own: bool = True  # written by this product (finding.GENERATOR_ID, ProviderName, the account's product)
+    # The stored finding as GetFindings returned it: archiving a node that is gone re-sends it.
+    raw: dict[str, Any] | None = field(default=None, compare=False, repr=False)

@@ -13,10 +13,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .finding import Decision, FindingContext, build_finding, decide, finding_id, product_arn
+from .finding import (
+    Decision,
+    FindingContext,
+    build_finding,
+    decide,
+    finding_id,
+    gone_finding,
+    product_arn,
+)
 from .finding_check import finding_errors
 from .logs import JsonLogger
 from .model import NodeSnapshot, PriorFinding
+from .node_fate import NodeFate, node_fates
 from .paging import PagingError
 from .retry import Backoff, error_code
 from .securityhub_io import SecurityHubFindings
@@ -44,7 +53,6 @@ PERMANENT_REASONS = frozenset(
         "no_patch_state",
         "prior_updated_in_future",
         "rejected_node_id",
-        "vanished_node",
     }
 )
 # The reason codes of a transient outcome (the message goes back to the queue).
@@ -56,16 +64,26 @@ TRANSIENT_REASONS = frozenset(
         "paging_deadline",
         "paging_repeated_token",
         "paging_too_many_pages",
+        "read_behind_event",
         "read_failed",
         "ssm_unreadable",
     }
 )
+# An event whose compliance status SSM's read does not show yet (the read is not from a later operation) is
+# handed back this many times (its SQS receive count), then left to the sweep.
+READ_BEHIND_RETRIES = 2
+_EVENT_STATUS = {"compliant": False, "non_compliant": True}  # the event's compliance-status -> non-compliant
 
 
 @dataclass(frozen=True)
 class NodeRequest:
     node_id: str
     event_time: datetime | None = None  # None: reconciliation, always refresh from the current state
+    event_status: str | None = None  # the event's compliance-status (compliant | non_compliant)
+    attempt: int = 1  # how many times this request was received (SQS ApproximateReceiveCount)
+    # The sweep's walk of the findings: refresh the node only when SSM does not list it (the walk of the
+    # nodes SSM lists refreshes the others).
+    only_if_unlisted: bool = False
 
 
 @dataclass
@@ -98,6 +116,12 @@ def _merge_requests(requests: Iterable[NodeRequest]) -> dict[str, NodeRequest]:
     merged: dict[str, NodeRequest] = {}
     for request in requests:
         known = merged.get(request.node_id)
+        if known is not None and known.event_time is None and request.event_time is None:
+            # two reconciliations: refresh whenever either asks for listed nodes too
+            merged[request.node_id] = NodeRequest(
+                request.node_id, only_if_unlisted=known.only_if_unlisted and request.only_if_unlisted
+            )
+            continue
         newer = (
             known is None
             or request.event_time is None
@@ -106,6 +130,16 @@ def _merge_requests(requests: Iterable[NodeRequest]) -> dict[str, NodeRequest]:
         if newer:
             merged[request.node_id] = request
     return merged
+
+
+def read_behind(request: NodeRequest, snapshot: NodeSnapshot) -> bool:
+    """The event reports a compliance status that SSM's read does not show, and the read is not from an
+    operation that ended after the event (which would make the read newer than the event)."""
+    state = snapshot.state
+    reported = _EVENT_STATUS.get(request.event_status or "")
+    if state is None or reported is None or request.event_time is None:
+        return False
+    return reported != state.counts_non_compliant and state.operation_end <= request.event_time
 
 
 def _reason(exc: BaseException) -> str:
@@ -126,6 +160,7 @@ def process(
     *,
     ssm_client: Any,
     securityhub_client: Any,
+    ec2_client: Any = None,
     account: str,
     region: str,
     onprem_resource_type: str = "AwsEc2Instance",
@@ -134,6 +169,7 @@ def process(
     backoff: Backoff | None = None,
     logger: JsonLogger | None = None,
     read_concurrency: int = 1,
+    read_behind_retries: int = READ_BEHIND_RETRIES,
 ) -> ProcessReport:
     backoff = backoff or Backoff()
     logger = logger or JsonLogger("forwarder")
@@ -161,35 +197,62 @@ def process(
         infos = reader.node_information(sorted(pending), rejected)
     except Exception as exc:
         return settle_all(TRANSIENT, _failure("DescribeInstanceInformation", exc))
-    # DescribeInstanceInformation answers an id it does not know with an error for the call ("If you specify a
-    # node ID that isn't valid or a node that you don't own, you receive an error", API reference), or, as
-    # some filtered reads do, by leaving it out: both mean SSM no longer knows the (well-formed) node.
-    for node_id in sorted(rejected):
-        settle(node_id, PERMANENT, f"vanished_node: DescribeInstanceInformation {rejected[node_id]}")
-    for node_id in sorted(set(pending) - set(infos)):
-        settle(node_id, PERMANENT, "vanished_node")
-    if not pending:
+    # DescribeInstanceInformation leaves out stopped and terminated nodes ("This operation does not return
+    # information for nodes that are either Stopped or Terminated", API reference) and answers an id it does
+    # not know with an error for the call ("If you specify a node ID that isn't valid or a node that you don't
+    # own, you receive an error"): for those nodes EC2 tells whether they still exist (node_fate).
+    unlisted = sorted(set(rejected) | (set(pending) - set(infos)))
+    for node_id in sorted(set(pending) - set(unlisted)):
+        if pending[node_id].only_if_unlisted:
+            settle(node_id, SKIPPED, "listed_by_ssm")
+    fates: dict[str, NodeFate] = {}
+    if unlisted and ec2_client is None:
+        # No EC2 to ask (the CLI without EC2 access): a node is never archived without evidence.
+        fates = {n: NodeFate.DEREGISTERED if n.startswith("mi-") else NodeFate.STOPPED for n in unlisted}
+    elif unlisted:
+        try:
+            fates = node_fates(ec2_client, backoff, unlisted)
+        except Exception as exc:
+            for node_id in unlisted:
+                settle(node_id, TRANSIENT, _failure("DescribeInstances", exc))
+    gone = {n: fate for n, fate in fates.items() if fate.gone and n in pending}
+    stopped = {n for n, fate in fates.items() if not fate.gone and n in pending}
+    for node_id in gone:
+        pending.pop(node_id)
+    if not pending and not gone:
         return report
 
     rejected.clear()
-    try:
-        states, unreadable = reader.patch_states(sorted(pending), rejected)
-    except Exception as exc:
-        return settle_all(TRANSIENT, _failure("DescribeInstancePatchStates", exc))
+    states: dict[str, Any] = {}
+    unreadable: dict[str, str] = {}
+    if pending:
+        try:
+            states, unreadable = reader.patch_states(sorted(pending), rejected)
+        except Exception as exc:
+            for node_id in gone:
+                pending[node_id] = NodeRequest(node_id)
+            return settle_all(TRANSIENT, _failure("DescribeInstancePatchStates", exc))
     for node_id in sorted(rejected):
-        settle(node_id, PERMANENT, f"rejected_node_id: DescribeInstancePatchStates {rejected[node_id]}")
+        if node_id in stopped:
+            settle(node_id, SKIPPED, "node_stopped")
+        else:
+            settle(node_id, PERMANENT, f"rejected_node_id: DescribeInstancePatchStates {rejected[node_id]}")
     for node_id in sorted(set(pending) - set(states)):
         if node_id in unreadable:
             settle(node_id, PERMANENT, f"invalid_patch_state: {unreadable[node_id]}")
+        elif node_id in stopped:
+            settle(node_id, SKIPPED, "node_stopped")  # a stopped node SSM never scanned: nothing to report
         else:
             settle(node_id, PERMANENT, "no_patch_state")
-    if not pending:
+    if not pending and not gone:
         return report
 
-    ids = {node_id: finding_id(account, region, node_id) for node_id in pending}
+    ids = {node_id: finding_id(account, region, node_id) for node_id in [*pending, *gone]}
     try:
         priors = hub.prior_findings(list(ids.values()))
     except Exception as exc:
+        for node_id in gone:
+            pending[node_id] = NodeRequest(node_id)
         return settle_all(TRANSIENT, _failure("GetFindings", exc))
 
     to_import: dict[str, dict[str, Any]] = {}  # finding id -> finding
@@ -205,11 +268,34 @@ def process(
             detail = f"stored UpdatedAt {prior.updated_at.isoformat()} is later than now"
             settle(node_id, PERMANENT, f"prior_updated_in_future: {detail}", finding_id=ids[node_id])
             continue
-        decision = decide(snapshot, prior, pending[node_id].event_time)
+        request = pending[node_id]
+        if read_behind(request, snapshot):
+            if request.attempt <= read_behind_retries:
+                detail = f"the event says {request.event_status}, SSM's read does not show it yet"
+                settle(node_id, TRANSIENT, f"read_behind_event: {detail}", finding_id=ids[node_id])
+            else:  # the read may lag for longer: the sweep reads the node again
+                settle(node_id, SKIPPED, "left_to_sweep", finding_id=ids[node_id])
+            continue
+        decision = decide(snapshot, prior, request.event_time)
         if decision.action == "skip":
             settle(node_id, SKIPPED, decision.reason, finding_id=ids[node_id])
         else:
             decided.append((snapshot, prior, decision))
+    for node_id, fate in sorted(gone.items()):
+        reason = "node_deregistered" if fate is NodeFate.DEREGISTERED else "node_terminated"
+        prior = priors.get(ids[node_id])
+        pending[node_id] = NodeRequest(node_id)
+        if prior is None or not prior.own or prior.record_state != "ACTIVE" or prior.updated_in_future:
+            settle(node_id, SKIPPED, reason, finding_id=ids[node_id])  # nothing of ours to archive
+            continue
+        finding = gone_finding(prior, reason, now=now)
+        errors = finding_errors(finding)
+        if errors:
+            settle(node_id, PERMANENT, f"invalid_finding: {'; '.join(errors)[:400]}", finding_id=ids[node_id])
+            continue
+        to_import[finding["Id"]] = finding
+        node_of[finding["Id"]] = node_id
+        actions[node_id] = reason
     items = reader.non_compliant_items_of(
         [s.node_id for s, _, d in decided if d.action == "import"], concurrency=read_concurrency
     )
@@ -243,16 +329,21 @@ def process(
             node_id = node_of[fid]
             if fid in result.imported:
                 report.findings.append(finding)
-                status = RESOLVED if actions[node_id] == "resolve" else IMPORTED
+                action = actions[node_id]
+                status = IMPORTED if action == "import" else RESOLVED
                 label = finding["Severity"]["Label"]
-                settle(node_id, status, "imported", finding_id=fid, severity=label)
+                reason = "imported" if action in ("import", "resolve") else action
+                settle(node_id, status, reason, finding_id=fid, severity=label)
             elif fid in result.permanent:
                 settle(node_id, PERMANENT, result.permanent[fid], finding_id=fid)
             else:
                 reason = result.transient.get(fid, "import_unconfirmed: not imported")
                 settle(node_id, TRANSIENT, reason, finding_id=fid)
 
-    resolved = [o.node_id for o in report.outcomes.values() if o.status == RESOLVED]
+    # Nodes that became compliant (not the archived findings of nodes that are gone).
+    resolved = [
+        o.node_id for o in report.outcomes.values() if o.status == RESOLVED and o.reason == "imported"
+    ]
     if resolve_native and resolved:
         try:
             report.native_resolved = hub.resolve_native_findings(

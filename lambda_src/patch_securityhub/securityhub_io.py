@@ -103,6 +103,8 @@ def parse_prior(
             compliance_status=(finding.get("Compliance") or {}).get("Status") if trusted else None,
             operation_end=operation_end,
             updated_in_future=now is not None and is_future(updated_at, now),
+            own=trusted,
+            raw=finding,
         )
     except (KeyError, ValueError, TypeError, AttributeError, OverflowError):
         return None  # an unreadable prior is treated as absent: the new import still carries fresh data

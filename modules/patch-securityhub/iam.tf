@@ -130,6 +130,14 @@ data "aws_iam_policy_document" "forwarder" {
     resources = ["*"]
   }
 
+  # A node SSM does not list may be stopped (its finding is kept) or gone (archived): EC2 tells. EC2's Describe*
+  # actions have no resource-level permissions: "*" is the only resource IAM accepts. Read-only.
+  statement {
+    sid       = "ReadInstanceStates"
+    actions   = ["ec2:DescribeInstances"]
+    resources = ["*"]
+  }
+
   statement {
     sid       = "ImportIntoOwnProduct"
     actions   = ["securityhub:BatchImportFindings"]

@@ -197,3 +197,28 @@ output "alarm_names" {
     { for a in aws_cloudwatch_metric_alarm.rule_failed_invocations : "rule_failed_invocations" => a.alarm_name },
   )
 }
+
+output "sweep_function_arn" {
+  description = "ARN of the sweep function (null when sweep_enabled is false)."
+  value       = one(aws_lambda_function.sweep[*].arn)
+}
+
+output "sweep_function_name" {
+  description = "Name of the sweep function (null when sweep_enabled is false)."
+  value       = one(aws_lambda_function.sweep[*].function_name)
+}
+
+output "sweep_role_arn" {
+  description = "ARN of the sweep function's execution role (null when sweep_enabled is false)."
+  value       = one(aws_iam_role.sweep[*].arn)
+}
+
+output "sweep_schedule_rule_arn" {
+  description = "ARN of the EventBridge schedule rule that runs the sweep (null when sweep_enabled is false)."
+  value       = one(aws_cloudwatch_event_rule.sweep[*].arn)
+}
+
+output "sweep_log_group_name" {
+  description = "Log group of the sweep function (null when sweep_enabled is false)."
+  value       = one(aws_cloudwatch_log_group.sweep[*].name)
+}

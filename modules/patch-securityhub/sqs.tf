@@ -121,9 +121,10 @@ data "aws_iam_policy_document" "main_queue" {
   # Nobody else in the account sends, whatever their IAM policies allow: an explicit Deny wins over any Allow
   # (IAM user guide, policy evaluation logic). The conditions are ANDed, and a negated operator is true when the
   # key is absent (IAM user guide, condition operators): EventBridge's request carries aws:SourceArn (the rule)
-  # and no aws:PrincipalArn; the redrive function's SendMessage (it moves DLQ messages back with ReceiveMessage +
-  # SendMessage + DeleteMessage under its own role) carries aws:PrincipalArn, the role's ARN. SQS's own move of a
-  # message to the DLQ (maxReceiveCount) is no SendMessage to this queue.
+  # and no aws:PrincipalArn; the SendMessage of the redrive (it moves DLQ messages back with ReceiveMessage +
+  # SendMessage + DeleteMessage) and of the sweep (its refresh requests), each under its own role, carries
+  # aws:PrincipalArn, that role's ARN. SQS's own move of a message to the DLQ (maxReceiveCount) is no SendMessage
+  # to this queue.
   statement {
     sid    = "DenyOtherSenders"
     effect = "Deny"
@@ -141,7 +142,7 @@ data "aws_iam_policy_document" "main_queue" {
     condition {
       test     = "ArnNotLike"
       variable = "aws:PrincipalArn"
-      values   = concat([local.redrive_role_arn], var.main_queue_sender_arns)
+      values   = concat(compact([local.redrive_role_arn, local.sweep_role_arn]), var.main_queue_sender_arns)
     }
   }
 

@@ -283,6 +283,42 @@ variable "redrive_schedule_expression" {
   }
 }
 
+variable "sweep_enabled" {
+  description = "Create the sweep: a scheduled function that has the forwarder refresh every managed node and every active finding (repairs dropped events, keeps findings from expiring after 90 days, archives the findings of terminated or deregistered nodes)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "sweep_schedule_expression" {
+  description = "How often the sweep runs (EventBridge rate() or cron() expression). Security Hub deletes findings not updated for 90 days: run it at least every few weeks."
+  type        = string
+  default     = "rate(1 day)"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^(rate\\((1 (minute|hour|day)|[1-9][0-9]* (minutes|hours|days))\\)|cron\\(([^ ]+ ){5}[^ ]+\\))$", var.sweep_schedule_expression))
+    error_message = "sweep_schedule_expression must be rate(N minutes|hours|days) (rate(1 minute) singular) or cron() with six fields."
+  }
+
+  validation {
+    condition     = !can(regex("^rate\\(([0-9]+) days\\)$", var.sweep_schedule_expression)) || try(tonumber(regex("^rate\\(([0-9]+) days\\)$", var.sweep_schedule_expression)[0]) <= 30, false)
+    error_message = "sweep_schedule_expression: at most every 30 days (Security Hub deletes findings not updated for 90 days)."
+  }
+}
+
+variable "sweep_timeout" {
+  description = "Sweep function timeout in seconds. A sweep that needs longer continues in a new invocation."
+  type        = number
+  default     = 300
+  nullable    = false
+
+  validation {
+    condition     = var.sweep_timeout >= 120 && var.sweep_timeout <= 900 && floor(var.sweep_timeout) == var.sweep_timeout
+    error_message = "sweep_timeout must be a whole number of seconds from 120 to 900."
+  }
+}
+
 variable "redrive_max_move_per_run" {
   description = "PSH_MAX_MOVE_PER_RUN: most messages the redrive function moves back per run."
   type        = number

@@ -35,6 +35,7 @@ STAR_ONLY_ACTIONS = {
     "xray:PutTraceSegments",
     "ec2:DescribeNetworkInterfaces",  # with vpc_config: Lambda's ENI management (EC2 Describe*: no resources)
     "ec2:DescribeSubnets",
+    "ec2:DescribeInstances",  # the forwarder: whether a node SSM does not list still exists (node_fate)
 }
 
 # The only wildcard actions any policy of the module may name, each with its reason: (effect, action).
@@ -168,6 +169,7 @@ def test_forwarder_role_policy_is_scoped_to_its_own_resources(
         "ssm:DescribeInstancePatches": {arn("ec2", "instance/*"), arn("ssm", "managed-instance/*")},
         "ssm:DescribeInstanceInformation": {"*"},
         "ssm:ListComplianceItems": {"*"},
+        "ec2:DescribeInstances": {"*"},
         "securityhub:BatchImportFindings": {
             arn("securityhub", f"product/{MOTO_ACCOUNT_ID}/default"),
         },
@@ -197,6 +199,22 @@ def test_redrive_role_policy_is_scoped_to_its_own_resources(s3_policies: dict[st
     }
 
 
+def test_sweep_role_policy_is_scoped_to_its_own_resources(s3_policies: dict[str, list[Statement]]) -> None:
+    grants = allowed(s3_policies["aws_iam_role_policy.sweep[0].policy"])
+    assert grants == {
+        "logs:CreateLogStream": {arn("logs", f"log-group:/aws/lambda/{S3_PREFIX}-sweep:*")},
+        "logs:PutLogEvents": {arn("logs", f"log-group:/aws/lambda/{S3_PREFIX}-sweep:*")},
+        "ssm:DescribeInstanceInformation": {"*"},
+        "securityhub:GetFindings": {arn("securityhub", "hub/default")},
+        "sqs:SendMessage": {arn("sqs", f"{S3_PREFIX}-events")},
+        "kms:Decrypt": {KEY_ARN},
+        "kms:GenerateDataKey": {KEY_ARN},
+        "lambda:InvokeFunction": {arn("lambda", f"function:{S3_PREFIX}-sweep")},  # its own continuation
+        "xray:PutTelemetryRecords": {"*"},
+        "xray:PutTraceSegments": {"*"},
+    }
+
+
 @pytest.mark.parametrize("case", ["module-s3", "module-fleet"])
 def test_only_star_only_actions_use_a_star_resource(example_plans: dict[str, Any], case: str) -> None:
     for source, statements in known_policies(example_plans[case]).items():
@@ -207,14 +225,18 @@ def test_only_star_only_actions_use_a_star_resource(example_plans: dict[str, Any
                 assert action in STAR_ONLY_ACTIONS, f"{source}: {action} on '*' though IAM can scope it"
 
 
-@pytest.mark.parametrize("role", ["forwarder", "redrive"])
+DESCRIBE = "ec2:DescribeInstances"
+
+
+@pytest.mark.parametrize("role", ["forwarder", "redrive", "sweep"])
 def test_vpc_grants_only_the_network_interfaces_lambda_manages(
     fleet_policies: dict[str, list[Statement]], s3_policies: dict[str, list[Statement]], role: str
 ) -> None:
     # Lambda developer guide, "Giving Lambda functions access to resources in an Amazon VPC".
     interfaces = arn("ec2", "network-interface/*")
     grants = allowed(fleet_policies[f"aws_iam_role_policy.{role}[0].policy"])
-    network = {action: resources for action, resources in grants.items() if action.startswith("ec2:")}
+    # ec2:DescribeInstances is the forwarder's own read (node_fate), not network management.
+    network = {a: resources for a, resources in grants.items() if a.startswith("ec2:") and a != DESCRIBE}
     assert network == {
         "ec2:CreateNetworkInterface": {
             interfaces,
@@ -227,9 +249,10 @@ def test_vpc_grants_only_the_network_interfaces_lambda_manages(
         "ec2:DescribeNetworkInterfaces": {"*"},
         "ec2:DescribeSubnets": {"*"},
     }
-    # Without vpc_config: no EC2 permission at all.
+    # Without vpc_config: no EC2 permission but the forwarder's DescribeInstances.
     without_vpc = allowed(s3_policies[f"aws_iam_role_policy.{role}[0].policy"])
-    assert not [action for action in without_vpc if action.startswith("ec2:")]
+    expected = [DESCRIBE] if role == "forwarder" else []
+    assert [action for action in without_vpc if action.startswith("ec2:")] == expected
 
 
 def test_optional_grants_follow_their_switches(example_plans: dict[str, Any]) -> None:
@@ -364,7 +387,10 @@ class MainQueueCase:
                 "module.patch_securityhub.",
                 "patch-securityhub",
                 arn("events", "rule/patch-securityhub-patch-compliance"),
-                (iam_arn("role/patch-securityhub-redrive-us-east-1"),),
+                (
+                    iam_arn("role/patch-securityhub-redrive-us-east-1"),
+                    iam_arn("role/patch-securityhub-sweep-us-east-1"),
+                ),
             ),
         ),
         (
@@ -373,7 +399,10 @@ class MainQueueCase:
                 "",
                 S3_PREFIX,
                 arn("events", f"rule/security-events/{S3_PREFIX}-patch-compliance"),
-                (iam_arn(f"role/{S3_PREFIX}-redrive-us-east-1"),),
+                (
+                    iam_arn(f"role/{S3_PREFIX}-redrive-us-east-1"),
+                    iam_arn(f"role/{S3_PREFIX}-sweep-us-east-1"),
+                ),
             ),
         ),
         (
@@ -382,7 +411,11 @@ class MainQueueCase:
                 "",
                 FLEET_PREFIX,
                 arn("events", f"rule/{FLEET_PREFIX}-patch-compliance"),
-                (iam_arn(f"role{FLEET_ROLE_PATH}{FLEET_PREFIX}-redrive-us-east-1"), FLEET_OPERATOR),
+                (
+                    iam_arn(f"role{FLEET_ROLE_PATH}{FLEET_PREFIX}-redrive-us-east-1"),
+                    iam_arn(f"role{FLEET_ROLE_PATH}{FLEET_PREFIX}-sweep-us-east-1"),
+                    FLEET_OPERATOR,
+                ),
             ),
         ),
     ],

@@ -27,12 +27,14 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def stubbed(aws_env: None) -> Iterator[dict[str, Any]]:
-    """SSM and Security Hub clients with Stubbers (activated); asserts every queued response was used."""
+    """SSM, Security Hub and EC2 clients with Stubbers (activated); asserts every queued response was used."""
     ssm = boto3.client("ssm", region_name=REGION)
     securityhub = boto3.client("securityhub", region_name=REGION)
-    stubs = {"ssm": Stubber(ssm), "securityhub": Stubber(securityhub)}
+    ec2 = boto3.client("ec2", region_name=REGION)
+    stubs = {"ssm": Stubber(ssm), "securityhub": Stubber(securityhub), "ec2": Stubber(ec2)}
     for stub in stubs.values():
         stub.activate()
-    yield {"ssm": ssm, "securityhub": securityhub, **{f"{k}_stub": v for k, v in stubs.items()}}
+    clients = {"ssm": ssm, "securityhub": securityhub, "ec2": ec2}
+    yield {**clients, **{f"{k}_stub": v for k, v in stubs.items()}}
     for stub in stubs.values():
         stub.deactivate()

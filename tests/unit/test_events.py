@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from patch_securityhub.events import REJECTION_REASONS, EventRejectedError, parse_event
+from patch_securityhub.events import REJECTION_REASONS, EventRejectedError, parse_event, parse_message
 from unit_helpers import ACCOUNT, DATA, EVENT_FIELDS, REGION, compliance_event, mutated_event, ts
 
 BAD_EVENTS = sorted((DATA / "bad_events").glob("*.json"))
@@ -97,9 +97,36 @@ def test_mutated_events_are_rejected_with_their_reason(
     assert caught.value.reason == reason
 
 
+# Sweep requests (events.parse_message): malformed ones have one reason of their own.
+_SWEEP = {"source": "patch-securityhub.sweep", "detail-type": "Sweep Request", "account": ACCOUNT}
+BAD_SWEEP_REQUESTS = [
+    (
+        {
+            **_SWEEP,
+            "region": REGION,
+            "detail": {"sweep-id": "s", "scope": "nodes", "node-ids": ["i-0123456789abcdef0\n"]},
+        },
+        "malformed_sweep_request",
+    ),
+    (
+        {**_SWEEP, "region": REGION, "detail": {"sweep-id": "s", "scope": "nodes", "node-ids": []}},
+        "malformed_sweep_request",
+    ),
+    ({**_SWEEP, "region": REGION, "detail-type": "Sweep"}, "malformed_sweep_request"),
+]
+
+
+@pytest.mark.parametrize(("document", "reason"), BAD_SWEEP_REQUESTS)
+def test_malformed_sweep_requests_are_refused(document: dict[str, Any], reason: str) -> None:
+    with pytest.raises(EventRejectedError) as caught:
+        parse_message(json.dumps(document), account=ACCOUNT, region=REGION)
+    assert caught.value.reason == reason
+
+
 def test_every_rejection_reason_is_raised_by_some_case() -> None:
     corpus = {json.loads(p.read_text(encoding="utf-8"))["reason"] for p in BAD_EVENTS}
     shown = corpus | {reason for _, reason in RAW_BODIES} | {reason for _, _, reason in MUTATIONS}
+    shown |= {reason for _, reason in BAD_SWEEP_REQUESTS}
     assert shown == REJECTION_REASONS
 
 

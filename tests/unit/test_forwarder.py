@@ -52,6 +52,7 @@ def runtime(stubbed: dict[str, Any], quarantine_queue: tuple[Any, str]) -> forwa
         ssm=stubbed["ssm"],
         securityhub=stubbed["securityhub"],
         sqs=sqs,
+        ec2=stubbed["ec2"],
         logger=JsonLogger("forwarder", stream=io.StringIO()),
         sleep=no_sleep,
     )
@@ -209,7 +210,8 @@ def test_duplicate_events_for_one_node_make_one_finding(runtime, stubbed, import
     records = [
         sqs_record(event, "a"),
         sqs_record(event, "b"),
-        sqs_record(compliance_event(node, "compliant"), "c"),
+        # an earlier event of the same scan: the latest (non_compliant, as SSM's read) wins
+        sqs_record(compliance_event(node, "compliant", time="2026-11-23T10:01:02Z"), "c"),
     ]
     assert forwarder.handle({"Records": records}, LambdaContext(), runtime) == {"batchItemFailures": []}
     assert [len(call) for call in imported] == [1]
@@ -258,11 +260,15 @@ def test_quarantine_failure_returns_the_message_instead_of_losing_it(runtime, qu
     assert failures(result) == ["garbage"]
 
 
-def test_vanished_and_unscanned_nodes_are_quarantined(runtime, stubbed, quarantine_queue) -> None:
+def test_a_terminated_node_is_not_poison_and_an_unscanned_node_is_quarantined(
+    runtime, stubbed, quarantine_queue
+) -> None:
     gone, unscanned = "i-0000000000000dead", "i-0000000000000beef"
     flow = Flow(stubbed)
     flow.node_information([info_row(unscanned)], ids=[gone, unscanned])
+    flow.instances({gone: None})  # EC2 no longer knows it: terminated
     flow.patch_states([], ids=[unscanned])
+    flow.prior_findings([], [finding_id(ACCOUNT, REGION, gone)])  # nothing of ours to archive
     records = [
         sqs_record(compliance_event(gone, "compliant"), "g"),
         sqs_record(compliance_event(unscanned), "u"),
@@ -275,7 +281,7 @@ def test_vanished_and_unscanned_nodes_are_quarantined(runtime, stubbed, quaranti
         ]
         for m in quarantined(*quarantine_queue)
     }
-    assert reasons == {"g": "vanished_node", "u": "no_patch_state"}
+    assert reasons == {"u": "no_patch_state"}
     flow.assert_done()
 
 
@@ -493,7 +499,9 @@ def test_unexpected_crash_returns_every_message_for_retry(runtime, monkeypatch) 
 def test_every_log_line_of_an_invocation_carries_its_request_id(runtime, stubbed, monkeypatch) -> None:
     gone = "i-0000000000000dead"
     flow = Flow(stubbed)
-    flow.node_information([], ids=[gone])  # decided in the pipeline (vanished), then quarantined
+    flow.node_information([], ids=[gone])  # decided in the pipeline: terminated, nothing to archive
+    flow.instances({gone: "terminated"})
+    flow.prior_findings([], [finding_id(ACCOUNT, REGION, gone)])
     monkeypatch.setattr(forwarder, "_RUNTIME", runtime)
     records = [sqs_record(compliance_event(gone), "g"), sqs_record("{not json", "garbage")]
     result = forwarder.handler({"Records": records}, LambdaContext(aws_request_id="req-forwarder-1"))

@@ -31,6 +31,7 @@ from patch_securityhub.paging import MAX_PAGES, PagingError
 from patch_securityhub.pipeline import (
     PERMANENT,
     PERMANENT_REASONS,
+    SKIPPED,
     TRANSIENT,
     TRANSIENT_REASONS,
     NodeRequest,
@@ -63,6 +64,7 @@ def run(stubbed: dict[str, Any], nodes: list[str], **kwargs: Any) -> pipeline.Pr
         [NodeRequest(n) for n in nodes],
         ssm_client=stubbed["ssm"],
         securityhub_client=stubbed["securityhub"],
+        ec2_client=stubbed["ec2"],
         account=ACCOUNT,
         region=REGION,
         now=NOW,
@@ -219,15 +221,16 @@ def test_a_refused_node_is_quarantined_and_the_rest_of_the_batch_proceeds(stubbe
         "describe_instance_information", {"InstanceInformationList": [info_row(a)]}, info_call([a])
     )
     ssm.add_client_error("describe_instance_information", "InvalidInstanceId", expected_params=info_call([b]))
+    Flow(stubbed).instances({b: None})  # AWS's answer for an id SSM does not know; EC2 does not know it
     ssm.add_client_error(
         "describe_instance_patch_states",
         "ValidationException",
         expected_params={"InstanceIds": [a], "MaxResults": 50},
     )
+    Flow(stubbed).prior_findings([], [finding_id(ACCOUNT, REGION, b)])
     report = run(stubbed, [a, b])
-    assert report.outcomes[b].status == PERMANENT
-    # AWS's answer for an id DescribeInstanceInformation does not know: SSM no longer knows the node.
-    assert report.outcomes[b].reason == "vanished_node: DescribeInstanceInformation InvalidInstanceId"
+    assert report.outcomes[b].status == SKIPPED
+    assert report.outcomes[b].reason == "node_terminated"  # gone, and nothing of ours to archive
     assert report.outcomes[a].status == PERMANENT  # alone in its call, a ValidationException is about it
     assert report.outcomes[a].reason == "rejected_node_id: DescribeInstancePatchStates ValidationException"
     Flow(stubbed).assert_done()

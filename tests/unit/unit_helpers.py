@@ -192,6 +192,24 @@ class Flow:
     def __init__(self, clients: dict[str, Any]) -> None:
         self.ssm: Stubber = clients["ssm_stub"]
         self.securityhub: Stubber = clients["securityhub_stub"]
+        self.ec2: Stubber | None = clients.get("ec2_stub")
+
+    def instances(self, states: dict[str, str | None]) -> None:
+        """EC2's answer for EC2 nodes SSM does not list: node -> InstanceState.Name (None: EC2 forgot it)."""
+        assert self.ec2 is not None
+        ids = sorted(states)
+        for start in range(0, len(ids), 100):
+            chunk = ids[start : start + 100]
+            instances = [
+                {"InstanceId": i, "State": {"Name": states[i], "Code": 0}}
+                for i in chunk
+                if states[i] is not None
+            ]
+            self.ec2.add_response(
+                "describe_instances",
+                {"Reservations": [{"Instances": instances}] if instances else []},
+                {"Filters": [{"Name": "instance-id", "Values": chunk}], "MaxResults": 1000},
+            )
 
     def node_information(self, rows: list[dict[str, Any]], ids: list[str] | None = None) -> None:
         ids = sorted(ids if ids is not None else [r["InstanceId"] for r in rows])
@@ -265,3 +283,5 @@ class Flow:
     def assert_done(self) -> None:
         self.ssm.assert_no_pending_responses()
         self.securityhub.assert_no_pending_responses()
+        if self.ec2 is not None:
+            self.ec2.assert_no_pending_responses()

@@ -398,6 +398,7 @@ def localstack_process_env(port: int, lambda_python: Path) -> dict[str, str]:
             # the Terraform AWS provider parses (it rejects the /queue/<region>/ "path" strategy).
             "SQS_ENDPOINT_STRATEGY": "off",
             "PROVIDER_OVERRIDE_SSM": "psh",
+            "PROVIDER_OVERRIDE_EC2": "psh",
             # LocalStack's providers plus what its own drop: a function's KMSKeyArn, the Tags of a new alarm
             # (without them Terraform re-plans updates right after apply). LocalStack logs a stale
             # deprecation warning for PROVIDER_OVERRIDE_LAMBDA ("ignored"); the generic override applies it.

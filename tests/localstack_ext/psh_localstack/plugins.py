@@ -28,6 +28,15 @@ def ssm_provider() -> Service:
     return Service.for_provider(PshSsmProvider(), dispatch_table_factory=MotoFallbackDispatcher)
 
 
+@aws_provider(api="ec2", name="psh")
+def ec2_provider() -> Service:
+    from localstack.services.moto import MotoFallbackDispatcher
+
+    from psh_localstack.ec2.provider import PshEc2Provider
+
+    return Service.for_provider(PshEc2Provider(), dispatch_table_factory=MotoFallbackDispatcher)
+
+
 @aws_provider(api="lambda", name="psh")
 def lambda_provider() -> Service:
     from psh_localstack.lambda_ import esm
@@ -60,7 +69,11 @@ def register_psh_control_routes() -> None:
     """Mount the /_psh/... control routes (fleet registration, scans, service failure switches)."""
     from localstack.services.edge import ROUTER
 
-    for module_name in ("psh_localstack.ssm.control", "psh_localstack.securityhub.control"):
+    for module_name in (
+        "psh_localstack.clock",
+        "psh_localstack.ssm.control",
+        "psh_localstack.securityhub.control",
+    ):
         try:
             module = importlib.import_module(module_name)
         except ImportError as error:

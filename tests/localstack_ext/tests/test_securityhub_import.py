@@ -174,7 +174,21 @@ def test_update_applies_only_when_updated_at_is_later(hub: Account) -> None:
     stored = hub.get_one("u")
     assert stored["Title"] == "second"
     assert stored["UpdatedAt"] == "2026-01-02T00:00:00.001Z"
-    assert stored["CreatedAt"] == "2026-01-01T00:00:00Z"  # kept from the first import
+    # CreatedAt is not among the fields an update cannot change (user guide, "Using BatchImportFindings to
+    # create and update findings"): stored as the provider sent it.
+    assert stored["CreatedAt"] == "2026-01-02T00:00:00Z"
+
+
+def test_update_stores_created_at_as_the_provider_sends_it(hub: Account) -> None:
+    _import(hub, hub.finding("ca", CreatedAt="2026-01-01T00:00:00Z", UpdatedAt="2026-01-01T00:00:00Z"))
+    _import(hub, hub.finding("ca", CreatedAt="2025-06-01T08:00:00Z", UpdatedAt="2026-01-02T00:00:00Z"))
+    assert hub.get_one("ca")["CreatedAt"] == "2025-06-01T08:00:00Z"
+    # An ignored update (UpdatedAt not later) changes nothing, CreatedAt included.
+    _import(hub, hub.finding("ca", CreatedAt="2024-01-01T00:00:00Z", UpdatedAt="2026-01-02T00:00:00Z"))
+    assert hub.get_one("ca")["CreatedAt"] == "2025-06-01T08:00:00Z"
+    # Filters see the stored value.
+    window = {"CreatedAt": [{"Start": "2025-06-01T00:00:00Z", "End": "2025-06-02T00:00:00Z"}]}
+    assert [f["Id"] for f in hub.client.get_findings(Filters=window)["Findings"]] == ["ca"]
 
 
 def test_customer_owned_fields_are_taken_on_create_and_ignored_on_update(hub: Account) -> None:

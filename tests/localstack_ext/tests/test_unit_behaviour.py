@@ -14,6 +14,9 @@ def test_ssm_switches_default_to_the_documented_behaviour() -> None:
         "unknown_instance_ids": "error",
         "filter_after_paging": True,
         "patch_state_filter": "documented",
+        "event_drop_share": 0.0,
+        "event_drop_seed": 0,
+        "read_lag_seconds": 0,
     }
     assert switch.update({"unknown_instance_ids": "empty"}).unknown_instance_ids == "empty"
     assert switch.reset().unknown_instance_ids == "error"
@@ -38,6 +41,7 @@ def test_security_hub_switches_default_and_reset() -> None:
     assert traffic.snapshot()["behaviour"] == {
         "hub_disabled_import": "failed_findings",
         "throttle_error": "TooManyRequestsException",
+        "read_lag_seconds": 0.0,
     }
     traffic.set_behaviour({"throttle_error": "LimitExceededException"})
     assert traffic.behaviour.throttle_error == "LimitExceededException"

@@ -61,3 +61,17 @@ def test_the_ssm_switch_covers_the_four_compliance_reads() -> None:
     assert SSM_FAULTS.operations == FAULTABLE_OPERATIONS
     with pytest.raises(ValueError, match="have no fault switch"):
         SSM_FAULTS.set("throttle", 1, operations=["SendCommand"])
+
+
+def test_read_lag_is_a_number_from_0_to_600_default_0() -> None:
+    traffic = Traffic(clock=FakeClock())
+    assert traffic.snapshot()["behaviour"]["read_lag_seconds"] == 0
+    traffic.set_behaviour({"read_lag_seconds": 2})
+    assert traffic.behaviour.read_lag_seconds == 2.0
+    traffic.set_behaviour({"read_lag_seconds": 600})
+    for wrong in (-1, 600.5, "2", True, None):
+        with pytest.raises(ValueError, match="read_lag_seconds"):
+            traffic.set_behaviour({"read_lag_seconds": wrong})
+    assert traffic.behaviour.read_lag_seconds == 600.0
+    traffic.reset_behaviour()
+    assert traffic.behaviour.read_lag_seconds == 0

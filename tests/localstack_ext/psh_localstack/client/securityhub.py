@@ -23,7 +23,7 @@ def _call(endpoint: str, method: str, path: str, body: dict[str, Any] | None = N
 
 def status(endpoint: str) -> dict[str, Any]:
     """{"requests": {op: n}, "rejected": {op: n}, "findings_received": n, "findings_failed": n,
-    "finding_failures": ..., "fault": ..., "rate_limit": ...}"""
+    "finding_failures": ..., "fault": ..., "rate_limit": ..., "behaviour": {switch: value}}"""
     return _call(endpoint, "GET", "/status")
 
 
@@ -54,13 +54,24 @@ def set_fault(
     return _call(endpoint, "POST", "/fault", body)
 
 
-def set_behaviour(endpoint: str, **switches: str) -> dict[str, Any]:
+def set_behaviour(endpoint: str, **switches: str | float) -> dict[str, Any]:
     """Change behaviour switches; answers the status document (its "behaviour" holds all of them).
 
     hub_disabled_import: "failed_findings" (default: each finding InvalidAccess) | "whole_call"
     (InvalidAccessException for the call). throttle_error: "TooManyRequestsException" (default) |
-    "LimitExceededException" (botocore's model)."""
+    "LimitExceededException" (botocore's model). read_lag_seconds: 0 (default) to 600, GetFindings
+    answers each finding as it was that many seconds ago (eventual consistency)."""
     return _call(endpoint, "PUT", "/behaviour", switches)
+
+
+def set_read_lag(endpoint: str, seconds: float) -> dict[str, Any]:
+    """GetFindings answers each finding as it was `seconds` ago (0..600; 0 reads every write at once): a
+    finding created since is not returned, one updated since comes back in its previous version."""
+    return set_behaviour(endpoint, read_lag_seconds=seconds)
+
+
+def read_lag(endpoint: str) -> float:
+    return float(status(endpoint)["behaviour"]["read_lag_seconds"])
 
 
 def reset_behaviour(endpoint: str) -> dict[str, Any]:

@@ -79,8 +79,17 @@ def fault_status(endpoint: str) -> dict[str, Any]:
 
 
 def behaviour(endpoint: str) -> dict[str, Any]:
-    """The behaviour switches: {"unknown_instance_ids", "filter_after_paging", "patch_state_filter"}."""
+    """The behaviour switches {"unknown_instance_ids", "filter_after_paging", "patch_state_filter",
+    "event_drop_share", "event_drop_seed", "read_lag_seconds"} and the compliance event counters
+    {"events_emitted", "events_dropped"}."""
     return call(endpoint, "GET", "/_psh/ssm/behaviour")
+
+
+def event_counters(endpoint: str) -> dict[str, int]:
+    """{"events_emitted", "events_dropped"}: the compliance events sent and dropped (event_drop_share) since
+    the drop share or seed was last set, or the switches reset."""
+    state = behaviour(endpoint)
+    return {key: state[key] for key in ("events_emitted", "events_dropped")}
 
 
 def set_behaviour(endpoint: str, **switches: Any) -> dict[str, Any]:
@@ -88,7 +97,11 @@ def set_behaviour(endpoint: str, **switches: Any) -> dict[str, Any]:
 
     unknown_instance_ids: "error" (default: InvalidInstanceId, as AWS documents) | "empty" (left out).
     filter_after_paging: True (default: filtered pages may be empty with a NextToken) | False.
-    patch_state_filter: "documented" (default: UPPER_SNAKE State values refused) | "documented_and_model"."""
+    patch_state_filter: "documented" (default: UPPER_SNAKE State values refused) | "documented_and_model".
+    event_drop_share: 0.0 (default) .. 1.0, the share of compliance events dropped (best-effort delivery),
+    drawn from an RNG seeded with event_drop_seed (default 0); setting either zeroes the event counters.
+    read_lag_seconds: 0 (default) .. 600, DescribeInstancePatchStates, DescribeInstancePatches and
+    ListComplianceItems answer each node as it was that many seconds ago."""
     return call(endpoint, "PUT", "/_psh/ssm/behaviour", switches)
 
 

@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+from psh_localstack import clock
 
 from .products import ProductArn, names_for
 from .timestamps import now_iso, parse_ns
@@ -302,10 +306,53 @@ class StoredFinding:
     # Fields BatchUpdateFindings changed; BatchImportFindings then leaves their top-level values alone.
     customer_changed: set[str] = field(default_factory=set)
     sequence: int = 0
+    # The emulator clock's time of the last accepted update, from which retention.py counts.
+    last_update: datetime = field(default_factory=clock.now)
+    # When the current version was written (host monotonic clock), and the earlier versions a lagging
+    # GetFindings may still answer, oldest first (version_as_of).
+    written_at: float = field(default_factory=time.monotonic)
+    history: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
 
     @property
     def updated_at_ns(self) -> int:
         return parse_ns(self.finding["UpdatedAt"]) or 0
+
+    def write(self, finding: dict[str, Any]) -> None:
+        """Make `finding` the current version (an accepted update). The previous version is kept, not
+        copied: writers build a new dict and never change a stored version in place."""
+        written_at = time.monotonic()
+        self.history.append((self.written_at, self.finding))
+        self.finding = finding
+        self.written_at = written_at
+        self.last_update = clock.now()
+        drop_unreachable_versions(self, written_at)
+
+
+# The longest read lag a switch may set (traffic.MAX_READ_LAG_SECONDS): no GetFindings looks further back.
+MAX_READ_LAG_SECONDS = 600.0
+
+
+def drop_unreachable_versions(stored: StoredFinding, now: float) -> None:
+    """Forget the versions no read within MAX_READ_LAG_SECONDS can see: a version whose successor was
+    written at or before now - MAX_READ_LAG_SECONDS."""
+    horizon = now - MAX_READ_LAG_SECONDS
+    history = stored.history
+    while history:
+        successor_written_at = history[1][0] if len(history) > 1 else stored.written_at
+        if successor_written_at > horizon:
+            break
+        history.pop(0)
+
+
+def version_as_of(stored: StoredFinding, cutoff: float) -> dict[str, Any] | None:
+    """The version that was current at host time `cutoff` (monotonic), None if the finding did not exist
+    yet (or its versions of then are no longer kept)."""
+    if stored.written_at <= cutoff:
+        return stored.finding
+    for written_at, version in reversed(stored.history):
+        if written_at <= cutoff:
+            return version
+    return None
 
 
 def _complete_severity(severity: dict[str, Any]) -> dict[str, Any]:
@@ -391,8 +438,11 @@ def apply_update(stored: StoredFinding, incoming: dict[str, Any], product: Produ
     """Apply a provider's re-import. Returns False when it is ignored: an update whose UpdatedAt is the same
     as or earlier than the stored one (user guide, "Using BatchImportFindings to create and update findings").
 
-    CreatedAt keeps the first import's value: AWS documents no rule either way (a provider is to send the
-    original); the emulator's choice."""
+    Every other field is stored as the provider sends it, CreatedAt included: the same page names only Note,
+    UserDefinedFields, VerificationState and Workflow as restricted on update ("For an existing finding,
+    finding providers cannot use BatchImportFindings to update the following fields and objects ... Any
+    content in those fields and objects is ignored."), and Confidence, Criticality, RelatedFindings,
+    Severity, Types once BatchUpdateFindings changed them."""
     if (parse_ns(incoming["UpdatedAt"]) or 0) <= stored.updated_at_ns:
         return False
     old = stored.finding
@@ -415,11 +465,10 @@ def apply_update(stored: StoredFinding, incoming: dict[str, Any], product: Produ
             finding[name] = copy.deepcopy(old[name])
         else:
             finding.pop(name, None)
-    finding["CreatedAt"] = old["CreatedAt"]
     finding.setdefault("RecordState", old.get("RecordState", "ACTIVE"))
     finding["WorkflowState"] = old.get("WorkflowState", "NEW")
     if finding["Workflow"].get("Status") in ("NOTIFIED", "RESOLVED") and _workflow_reopens(old, finding):
         finding["Workflow"] = {"Status": "NEW"}
     _service_fields(finding, product, region)
-    stored.finding = finding
+    stored.write(finding)
     return True

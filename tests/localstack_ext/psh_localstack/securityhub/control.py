@@ -7,7 +7,8 @@ POST   /_psh/securityhub/fault           {"mode": "unavailable"|"throttle"|"late
 DELETE /_psh/securityhub/fault           clear the fault
 PUT    /_psh/securityhub/behaviour       {"hub_disabled_import": "failed_findings"|"whole_call",
                                           "throttle_error": "TooManyRequestsException"|
-                                                            "LimitExceededException"}
+                                                            "LimitExceededException",
+                                          "read_lag_seconds": 0..600 (GetFindings reads as of L s ago)}
                                           (securityhub.traffic.Behaviour)
 DELETE /_psh/securityhub/behaviour       the behaviour switches back to their defaults
 POST   /_psh/securityhub/failed-findings {"id_prefix": "arn:...", "count": K, "error_code": "InternalFailure"}

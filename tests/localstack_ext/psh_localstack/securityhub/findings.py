@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from typing import Any
 
 from . import asff, errors
@@ -16,6 +17,7 @@ from .hub import enabled_hub, enum_or_fail
 from .models import STATE_LOCK, SecurityHubStore, next_sequence, securityhub_stores
 from .pagination import max_results, page
 from .products import ProductArn, parse_product_arn
+from .retention import purge_expired
 from .timestamps import now_iso
 from .traffic import HUB_DISABLED_WHOLE_CALL, TRAFFIC
 
@@ -77,6 +79,7 @@ def batch_import_findings(
     # ErrorMessage) (API Reference, BatchImportFindings response).
     failed: list[dict[str, str]] = []
     with STATE_LOCK:
+        purge_expired(store.findings)  # retention.py: an expired finding is created anew, not updated
         for finding in findings:
             finding_id = finding.get("Id") if isinstance(finding, dict) else None
             failure = TRAFFIC.injected_failure(finding_id) if isinstance(finding_id, str) else None
@@ -153,13 +156,15 @@ def get_findings(store: SecurityHubStore, account_id: str, request: dict[str, An
         raise errors.invalid_input(str(error)) from None
     with STATE_LOCK:
         enabled_hub(store, account_id)
+        purge_expired(store.findings)
         keys = exact_keys(request.get("Filters"))
         candidates = (
             [store.findings[k] for k in dict.fromkeys(keys) if k in store.findings]
             if keys is not None
             else store.findings.values()
         )
-        matching = [s.finding for s in candidates if predicate(s.finding)]
+        views = _visible_versions(candidates, TRAFFIC.behaviour.read_lag_seconds)
+        matching = [view for view in views if predicate(view)]
         try:
             ordered = sort_findings(matching, request.get("SortCriteria"))
         except InvalidFilterError as error:
@@ -168,6 +173,20 @@ def get_findings(store: SecurityHubStore, account_id: str, request: dict[str, An
         items, token = page(ordered, request, query)
         result = [copy.deepcopy(item) for item in items]
     return {"Findings": result, **token}
+
+
+def _visible_versions(candidates: Any, lag_seconds: float) -> list[dict[str, Any]]:
+    """Each finding as GetFindings sees it with a read lag (traffic.Behaviour.read_lag_seconds): the version
+    that was current `lag_seconds` ago; a finding created since then is not seen at all. Security Hub's reads
+    are eventually consistent: "This process can take several minutes" (user guide, "BatchUpdateFindings for
+    customers", https://docs.aws.amazon.com/securityhub/latest/userguide/finding-update-batchupdatefindings.html)
+    and "Security Hub is eventual consistent. GetFindings filtered by UpdatedAt can return old finding
+    versions" (prowler-cloud/prowler#684). Lag 0 (the default) reads the stored state."""
+    if lag_seconds <= 0:
+        return [stored.finding for stored in candidates]
+    cutoff = time.monotonic() - lag_seconds
+    versions = (asff.version_as_of(stored, cutoff) for stored in candidates)
+    return [version for version in versions if version is not None]
 
 
 # --- BatchUpdateFindings ------------------------------------------------------------------------------------
@@ -193,6 +212,7 @@ def batch_update_findings(
     seen: set[tuple[str, str]] = set()
     with STATE_LOCK:
         enabled_hub(store, account_id)
+        purge_expired(store.findings)
         for identifier in identifiers:
             key = (identifier.get("ProductArn", ""), identifier.get("Id", ""))
             ident = {"Id": key[1], "ProductArn": key[0]}
@@ -256,8 +276,10 @@ def _validate_batch_update(updates: dict[str, Any]) -> None:
 def _apply_batch_update(stored: asff.StoredFinding, updates: dict[str, Any]) -> None:
     """Apply a customer's update. Severity given as Label or Normalized gets the other one from the documented
     mapping (asff.NORMALIZED_FOR_LABEL, asff.label_for_normalized); the fields it changed are recorded so a
-    later BatchImportFindings leaves them alone (asff.PROVIDER_UNLESS_CUSTOMER)."""
-    finding = stored.finding
+    later BatchImportFindings leaves them alone (asff.PROVIDER_UNLESS_CUSTOMER). The update is written as a
+    new version (every changed field gets a new object), so a lagging read can still answer the previous
+    one; it renews the finding's retention (retention.py)."""
+    finding = dict(stored.finding)
     for name, value in updates.items():
         if name == "Note":
             finding["Note"] = {"Text": value["Text"], "UpdatedBy": value["UpdatedBy"], "UpdatedAt": now_iso()}
@@ -285,6 +307,7 @@ def _apply_batch_update(stored: asff.StoredFinding, updates: dict[str, Any]) -> 
             finding[name] = copy.deepcopy(value)
         stored.customer_changed.add(name)
     finding["ProcessedAt"] = now_iso()
+    stored.write(finding)
 
 
 # --- findings of AWS integrations ---------------------------------------------------------------------------
@@ -303,6 +326,7 @@ def seed_native_findings(account_id: str, region: str, findings: list[dict[str, 
     with STATE_LOCK:
         if store.hub is None:
             raise SeedError(f"Security Hub is not enabled in account {account_id} region {region}")
+        purge_expired(store.findings)
         for finding in findings:
             finding_id = finding.get("Id") if isinstance(finding, dict) else None
             try:

@@ -8,7 +8,8 @@ routes (emulator conveniences, set through /_psh/securityhub/...):
   that failed to import", API reference);
 - the rate limiter (psh_localstack.ratelimit) at Security Hub's documented limits: by default
   BatchImportFindings at 10 TPS, burst 30; any operation at its own rate and burst;
-- behaviour switches (Behaviour) between answers AWS gives or may give where its documents leave it open.
+- behaviour switches (Behaviour) between answers AWS gives or may give where its documents leave it open,
+  and the read lag of GetFindings (eventual consistency).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 
 from psh_localstack.faults import LATENCY, THROTTLE, UNAVAILABLE, Clock, FaultSwitch, RequestRejectedError
 from psh_localstack.ratelimit import RateLimiter
+
+from .asff import MAX_READ_LAG_SECONDS
 
 FAULT_MODES = (UNAVAILABLE, THROTTLE, LATENCY)
 # "BatchImportFindings - RateLimit of 10 requests per second. BurstLimit of 30 requests per second." (API
@@ -50,12 +53,33 @@ BEHAVIOUR_CHOICES: dict[str, tuple[str, ...]] = {
     "hub_disabled_import": (HUB_DISABLED_FAILED_FINDINGS, HUB_DISABLED_WHOLE_CALL),
     "throttle_error": (THROTTLE_TOO_MANY_REQUESTS, THROTTLE_LIMIT_EXCEEDED),
 }
+# How far behind the writes GetFindings reads, in seconds (findings._visible_versions). Security Hub's reads
+# are eventually consistent and AWS gives no bound ("This process can take several minutes", user guide,
+# "BatchUpdateFindings for customers"; prowler-cloud/prowler#684: "Security Hub is eventual consistent.
+# GetFindings filtered by UpdatedAt can return old finding versions"). Default 0: reads see every write.
+BEHAVIOUR_NUMBERS: dict[str, tuple[float, float]] = {"read_lag_seconds": (0.0, MAX_READ_LAG_SECONDS)}
 
 
 @dataclass(frozen=True)
 class Behaviour:
     hub_disabled_import: str = HUB_DISABLED_FAILED_FINDINGS
     throttle_error: str = THROTTLE_TOO_MANY_REQUESTS
+    read_lag_seconds: float = 0.0
+
+
+def _check_switch(key: str, value: Any) -> Any:
+    """The switch's value, or ValueError (the control route's 400 message)."""
+    if key in BEHAVIOUR_NUMBERS:
+        low, high = BEHAVIOUR_NUMBERS[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            raise ValueError(f"{key} must be a number from {low:g} to {high:g}")
+        return float(value)
+    if key not in BEHAVIOUR_CHOICES:
+        known = sorted([*BEHAVIOUR_CHOICES, *BEHAVIOUR_NUMBERS])
+        raise ValueError(f"unknown switch {key!r}; use {known}")
+    if value not in BEHAVIOUR_CHOICES[key]:
+        raise ValueError(f"{key} must be one of {list(BEHAVIOUR_CHOICES[key])}")
+    return value
 
 
 @dataclass
@@ -117,13 +141,9 @@ class Traffic:
     # --- used by the control routes -------------------------------------------------------------------------
     def set_behaviour(self, changes: dict[str, Any]) -> None:
         """Apply `changes` (ValueError, the control route's 400 message, for an unknown switch or value)."""
-        for key, value in changes.items():
-            if key not in BEHAVIOUR_CHOICES:
-                raise ValueError(f"unknown switch {key!r}; use {sorted(BEHAVIOUR_CHOICES)}")
-            if value not in BEHAVIOUR_CHOICES[key]:
-                raise ValueError(f"{key} must be one of {list(BEHAVIOUR_CHOICES[key])}")
+        checked = {key: _check_switch(key, value) for key, value in changes.items()}
         with self._lock:
-            self._behaviour = dataclasses.replace(self._behaviour, **changes)
+            self._behaviour = dataclasses.replace(self._behaviour, **checked)
 
     def reset_behaviour(self) -> None:
         with self._lock:

@@ -253,11 +253,17 @@ def run(store: PatchStore, account_id: str, region: str, stored: dict[str, Any])
         # AssociationExecution.ResourceCountByStatus: "An aggregate status of the resources in the execution
         # based on the status type", e.g. {Success=2} (API reference, DescribeAssociationExecutions example).
         with store.lock:
+            # A stopped node's invocation ends TimedOut (commands.py): it counts by that status, and the
+            # execution is Failed as with any invocation that did not succeed (the emulator's choice).
             failed = sum(1 for status in statuses.values() if status != "Success")
             execution["Status"] = "Failed" if failed else "Success"
             execution["DetailedStatus"] = execution["Status"]
-            execution["ResourceCountByStatus"] = f"{{Success={len(statuses) - failed}" + (
-                f", Failed={failed}}}" if failed else "}"
+            counts = {"Success": len(statuses) - failed}
+            for status in statuses.values():
+                if status != "Success":
+                    counts[status] = counts.get(status, 0) + 1
+            execution["ResourceCountByStatus"] = (
+                "{" + ", ".join(f"{status}={count}" for status, count in counts.items()) + "}"
             )
             stored["Overview"] = {
                 "Status": execution["Status"],

@@ -25,6 +25,12 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "filter_after_paging": (True, False),
     "patch_state_filter": (STATE_FILTER_BOTH, STATE_FILTER_DOCUMENTED),
 }
+# Numeric switches: (lowest, highest, whether a whole number is required).
+RANGES: dict[str, tuple[float, float, bool]] = {
+    "event_drop_share": (0.0, 1.0, False),
+    "event_drop_seed": (0, 2**32 - 1, True),
+    "read_lag_seconds": (0, 600, False),
+}
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,13 @@ class Behaviour:
     # reference's samples and the CLI examples use Installed, Missing, ...): refusing them is the harsher
     # case, so it is the default; STATE_FILTER_BOTH accepts either spelling.
     patch_state_filter: str = STATE_FILTER_DOCUMENTED
+    # Systems Manager's events reach EventBridge on a best-effort basis (events.py): this share of the
+    # compliance events is dropped, drawn from an RNG seeded with event_drop_seed. Default: none dropped.
+    event_drop_share: float = 0.0
+    event_drop_seed: int = 0
+    # The patch-state reads answer as the data was this many seconds ago (readlag.py). Default 0: AWS
+    # documents no lag, and none is the documented-behaviour default of a switch it does not document.
+    read_lag_seconds: float = 0
 
 
 class BehaviourSwitch:
@@ -52,8 +65,15 @@ class BehaviourSwitch:
     def update(self, changes: dict[str, Any]) -> Behaviour:
         """Apply `changes` (ValueError, the control route's 400 message, for an unknown switch or value)."""
         for key, value in changes.items():
+            if key in RANGES:
+                low, high, whole = RANGES[key]
+                number = int | float if not whole else int
+                if isinstance(value, bool) or not isinstance(value, number) or not low <= value <= high:
+                    kind = "a whole number" if whole else "a number"
+                    raise ValueError(f"{key} must be {kind} from {low} to {high}")
+                continue
             if key not in CHOICES:
-                raise ValueError(f"unknown switch {key!r}; use {sorted(CHOICES)}")
+                raise ValueError(f"unknown switch {key!r}; use {sorted([*CHOICES, *RANGES])}")
             if value not in CHOICES[key] or isinstance(value, bool) != isinstance(CHOICES[key][0], bool):
                 raise ValueError(f"{key} must be one of {list(CHOICES[key])}")
         with self._lock:

@@ -14,7 +14,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from psh_localstack.ssm import documents, fleet
+from psh_localstack.ssm import documents, fleet, lifecycle
 from psh_localstack.ssm.clock import now
 from psh_localstack.ssm.errors import client_error
 from psh_localstack.ssm.models import PatchStore
@@ -25,6 +25,35 @@ from psh_localstack.ssm.pagination import page
 EXPIRES_AFTER = timedelta(hours=2)
 START_DELAY_S = 0.05  # lets the caller attach on_finish before the command runs
 PRIVATE_FIELDS = ("invocations", "on_finish")
+
+
+TIMED_OUT = "TimedOut"  # CommandInvocationStatus; its StatusDetails is DeliveryTimedOut
+
+
+def _reachable(store: PatchStore, instance_id: str) -> bool:
+    with store.lock:
+        return instance_id in store.nodes and lifecycle.reachable(fleet.ec2_state(store, instance_id))
+
+
+def command_status(command: dict[str, Any]) -> tuple[str, str]:
+    """(Status, StatusDetails) of a finished command (API reference, Command.StatusDetails): Success when
+    every invocation succeeded; Failed when one failed; "Delivery Timed Out: The value of MaxErrors or
+    more command invocations shows a status of Delivery Timed Out" when none was delivered; "Incomplete: The
+    command was attempted on all managed nodes and one or more invocations doesn't have a value of Success
+    but not enough invocations failed for the status to be Failed" when some were delivered and some timed
+    out. The Status of an Incomplete command is undocumented: TimedOut here (the emulator's choice)."""
+    if command["ErrorCount"]:
+        return "Failed", "Failed"
+    timed_out = command["DeliveryTimedOutCount"]
+    if not timed_out:
+        return "Success", "Success"
+    if timed_out == command["TargetCount"]:
+        return TIMED_OUT, "DeliveryTimedOut"
+    return TIMED_OUT, "Incomplete"
+
+
+def _details(status: str) -> str:
+    return "DeliveryTimedOut" if status == TIMED_OUT else status
 
 
 def new_command_id() -> str:
@@ -76,6 +105,19 @@ def start_command(
         reboot = parameters.get("RebootOption", ["RebootIfNeeded"])[0]
         snapshot = parameters.get("SnapshotId", [""])[0]
         for instance_id in targets:
+            if not _reachable(store, instance_id):
+                # A stopped node's agent cannot take the command: "Delayed: The system attempted to send the
+                # command to the target, but the target wasn't available. The managed node might not be
+                # available because of network issues, because the node was stopped, or for similar
+                # reasons." then "Delivery Timed Out: The command wasn't delivered to the managed node
+                # before the delivery timeout expired. Delivery timeouts don't count against the parent
+                # command's MaxErrors limit" (API reference, CommandInvocation.StatusDetails). The emulator
+                # does not wait for the timeout: the invocation ends TimedOut / DeliveryTimedOut at once.
+                with store.lock:
+                    command["invocations"][instance_id] = TIMED_OUT
+                    command["CompletedCount"] += 1
+                    command["DeliveryTimedOutCount"] += 1
+                continue
             try:
                 fleet.run_patch_operation(
                     store,
@@ -96,8 +138,7 @@ def start_command(
                 command["CompletedCount"] += 1
                 command["ErrorCount"] += status != "Success"
         with store.lock:
-            command["Status"] = "Failed" if command["ErrorCount"] else "Success"
-            command["StatusDetails"] = command["Status"]
+            command["Status"], command["StatusDetails"] = command_status(command)
             if command["on_finish"]:
                 command["on_finish"](dict(command["invocations"]))
 
@@ -155,7 +196,7 @@ def list_command_invocations(store: PatchStore, request: dict[str, Any]) -> dict
             "DocumentVersion": "1",
             "RequestedDateTime": command["RequestedDateTime"],
             "Status": status,
-            "StatusDetails": status,
+            "StatusDetails": _details(status),
             "Comment": command["Comment"],
         }
         for instance_id, status in command["invocations"].items()
@@ -180,7 +221,7 @@ def get_command_invocation(store: PatchStore, request: dict[str, Any]) -> dict[s
         "DocumentName": command["DocumentName"],
         "DocumentVersion": "1",
         "Status": status,
-        "StatusDetails": status,
+        "StatusDetails": _details(status),
         "ResponseCode": 0 if status == "Success" else -1,
         "StandardOutputContent": "",
         "StandardErrorContent": "",

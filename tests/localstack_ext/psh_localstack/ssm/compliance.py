@@ -16,9 +16,11 @@ from typing import Any
 
 from localstack.aws.connect import connect_to
 
-from psh_localstack.ssm import patching
+from psh_localstack.ssm import patching, readlag
+from psh_localstack.ssm.behaviour import SSM_BEHAVIOUR
 from psh_localstack.ssm.clock import now
 from psh_localstack.ssm.errors import client_error, validation_error
+from psh_localstack.ssm.events import COMPLIANCE_EVENTS
 from psh_localstack.ssm.models import PatchStore
 from psh_localstack.ssm.pagination import page
 
@@ -67,6 +69,9 @@ def put_compliance(
             items = list(merged.values())
         before = compliance_state(previous["Items"]) if previous else None
         store.compliance[key] = {"ExecutionSummary": execution, "Items": items, "UpdatedAt": now()}
+        readlag.record(
+            store.compliance_versions.setdefault(key, []), now(), copy.deepcopy(store.compliance[key])
+        )
         status, severity = patching.overall_status(items)
     if compliance_state(items) != before:
         emit_compliance_event(
@@ -117,7 +122,11 @@ def emit_compliance_event(
     baseline_id: str,
     when: datetime,
 ) -> None:
-    """Publish the event to the account's default event bus (source aws.ssm), as Systems Manager does."""
+    """Publish the event to the account's default event bus (source aws.ssm), as Systems Manager does, on a
+    best-effort basis: the switch event_drop_share drops that share of the events (events.py)."""
+    if not COMPLIANCE_EVENTS.admit():
+        LOG.info("compliance event for %s dropped (event_drop_share)", resource_id)
+        return
     detail = compliance_event_detail(
         resource_id=resource_id,
         compliance_type=compliance_type,
@@ -188,6 +197,23 @@ def _filter_ok(value: Any, flt: dict[str, Any]) -> bool:
     return True
 
 
+def _readable(store: PatchStore) -> list[tuple[tuple[str, str, str], dict[str, Any]]]:
+    """The compliance records a read sees: the current ones, or with the read_lag_seconds switch those
+    written at least that long ago (readlag.py; a record written only since is not yet visible)."""
+    lag = SSM_BEHAVIOUR.current.read_lag_seconds
+    if not lag:
+        return list(store.compliance.items())
+    moment = now()
+    seen = []
+    for key, versions in store.compliance_versions.items():
+        if key not in store.compliance:
+            continue
+        record = readlag.visible(versions, moment, lag)
+        if record is not None:
+            seen.append((key, record))
+    return seen
+
+
 def list_compliance_items(store: PatchStore, request: dict[str, Any]) -> dict[str, Any]:
     if request.get("MaxResults", 10) > MAX_LIST_ITEMS:
         raise validation_error(
@@ -201,7 +227,7 @@ def list_compliance_items(store: PatchStore, request: dict[str, Any]) -> dict[st
     ids = set(request.get("ResourceIds") or [])
     types = set(request.get("ResourceTypes") or ["ManagedInstance"])
     # Select before sorting: per-node queries on a fleet of thousands stay cheap.
-    records = [(key, record) for key, record in store.compliance.items() if not ids or key[1] in ids]
+    records = [(key, record) for key, record in _readable(store) if not ids or key[1] in ids]
     found = []
     for (resource_type, resource_id, compliance_type), record in sorted(records):
         if (ids and resource_id not in ids) or resource_type not in types:

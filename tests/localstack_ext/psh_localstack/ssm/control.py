@@ -4,17 +4,21 @@
   GET    /_psh/ssm/nodes            list registered nodes (InstanceInformation + patches)
   DELETE /_psh/ssm/nodes/<id>       forget a node (and its patch state and compliance)
   POST   /_psh/ssm/scan             {"instance_ids": [...], "operation": "Scan"|"Install", "reboot_option"}
-                                    runs synchronously; returns the patch state of each node
+                                    runs synchronously; returns the patch state of each node; stopped and
+                                    terminated nodes are skipped ("skipped": [ids])
   POST   /_psh/ssm/fault            {"mode": "throttle"|"unavailable", "seconds": N, "operations": [...]}
                                     DescribeInstanceInformation, DescribeInstancePatchStates,
                                     DescribeInstancePatches and ListComplianceItems (or the named ones of
                                     them) answer 400 ThrottlingException / 500 InternalServerError for N s
   DELETE /_psh/ssm/fault            clear it
   GET    /_psh/ssm/fault            the active fault and rejected counts per operation
-  GET    /_psh/ssm/behaviour        the behaviour switches (psh_localstack.ssm.behaviour)
+  GET    /_psh/ssm/behaviour        the behaviour switches (psh_localstack.ssm.behaviour) and the compliance
+                                    event counters {"events_emitted", "events_dropped"}
   PUT    /_psh/ssm/behaviour        {"unknown_instance_ids": "error"|"empty", "filter_after_paging": bool,
-                                     "patch_state_filter": "documented_and_model"|"documented"}
-  DELETE /_psh/ssm/behaviour        back to the defaults
+                                     "patch_state_filter": "documented_and_model"|"documented",
+                                     "event_drop_share": 0..1, "event_drop_seed": int,
+                                     "read_lag_seconds": 0..600}; a new share or seed zeroes the counters
+  DELETE /_psh/ssm/behaviour        back to the defaults (counters zeroed)
 
 Account and Region: "account_id" / "region" in the body or query string (default 000000000000 / us-east-1).
 """
@@ -27,8 +31,9 @@ from localstack.aws.api import CommonServiceException
 from localstack.http import Request, Response
 
 from psh_localstack.faults import parse_fault_request
-from psh_localstack.ssm import commands, fleet
+from psh_localstack.ssm import commands, fleet, lifecycle
 from psh_localstack.ssm.behaviour import SSM_BEHAVIOUR
+from psh_localstack.ssm.events import COMPLIANCE_EVENTS
 from psh_localstack.ssm.models import PatchStore, patch_stores
 from psh_localstack.ssm.traffic import SSM_FAULTS
 
@@ -74,6 +79,7 @@ def register_nodes(request: Request) -> Response:
 def list_nodes(request: Request) -> Response:
     account, region = _scope(request, {})
     store = _store(account, region)
+    fleet.forget_expired(store)
     return Response.for_json(
         {
             "nodes": _jsonable(
@@ -82,6 +88,7 @@ def list_nodes(request: Request) -> Response:
                         **node["info"],
                         "PatchGroup": fleet.patch_group_of(store, instance_id),
                         "Patches": node["patches"],
+                        **({"InstanceState": node["ec2"]["state"]} if "ec2" in node else {}),
                     }
                     for instance_id, node in sorted(store.nodes.items())
                 ]
@@ -92,13 +99,7 @@ def list_nodes(request: Request) -> Response:
 
 def delete_node(request: Request, instance_id: str) -> Response:
     account, region = _scope(request, {})
-    store = _store(account, region)
-    with store.lock:
-        existed = store.nodes.pop(instance_id, None) is not None
-        store.patch_states.pop(instance_id, None)
-        store.tags.pop(("ManagedInstance", instance_id), None)
-        for key in [key for key in store.compliance if key[1] == instance_id]:
-            del store.compliance[key]
+    existed = fleet.forget_node(_store(account, region), instance_id)
     return Response.for_json({"deleted": existed}, status=200 if existed else 404)
 
 
@@ -106,6 +107,7 @@ def scan(request: Request) -> Response:
     body = _json_body(request)
     account, region = _scope(request, body)
     store = _store(account, region)
+    fleet.forget_expired(store)
     instance_ids = body.get("instance_ids") or sorted(store.nodes)
     unknown = [each for each in instance_ids if each not in store.nodes]
     if unknown:
@@ -113,6 +115,9 @@ def scan(request: Request) -> Response:
     operation = body.get("operation", "Scan")
     if operation not in ("Scan", "Install"):
         return Response.for_json({"error": f"operation {operation} is not Scan or Install"}, status=400)
+    # A stopped or terminated node runs no agent, so no patch operation reaches it: it is skipped and named
+    # in "skipped" (the emulator's choice; Run Command answers such a node DeliveryTimedOut, commands.py).
+    skipped = [each for each in instance_ids if not lifecycle.reachable(fleet.ec2_state(store, each))]
     execution_id = commands.new_command_id()
     summaries = [
         fleet.run_patch_operation(
@@ -125,8 +130,11 @@ def scan(request: Request) -> Response:
             execution_id=execution_id,
         )
         for instance_id in instance_ids
+        if instance_id not in skipped
     ]
-    return Response.for_json({"execution_id": execution_id, "patch_states": _jsonable(summaries)})
+    return Response.for_json(
+        {"execution_id": execution_id, "patch_states": _jsonable(summaries), "skipped": skipped}
+    )
 
 
 def _fault_state() -> dict[str, Any]:
@@ -151,21 +159,31 @@ def fault_status(request: Request) -> Response:
     return Response.for_json(_fault_state())
 
 
+def _behaviour_state() -> dict[str, Any]:
+    """The switches and the compliance event counters (events_emitted, events_dropped)."""
+    return {**SSM_BEHAVIOUR.snapshot(), **COMPLIANCE_EVENTS.counters()}
+
+
 def get_behaviour(request: Request) -> Response:
-    return Response.for_json(SSM_BEHAVIOUR.snapshot())
+    return Response.for_json(_behaviour_state())
 
 
 def set_behaviour(request: Request) -> Response:
+    changes = _json_body(request)
     try:
-        SSM_BEHAVIOUR.update(_json_body(request))
+        current = SSM_BEHAVIOUR.update(changes)
     except ValueError as error:
         return Response.for_json({"error": str(error)}, status=400)
-    return Response.for_json(SSM_BEHAVIOUR.snapshot())
+    if {"event_drop_share", "event_drop_seed"} & set(changes):
+        # A new share or seed starts the draw again, so a test sees the same drops on every run.
+        COMPLIANCE_EVENTS.configure(current.event_drop_share, current.event_drop_seed)
+    return Response.for_json(_behaviour_state())
 
 
 def reset_behaviour(request: Request) -> Response:
-    SSM_BEHAVIOUR.reset()
-    return Response.for_json(SSM_BEHAVIOUR.snapshot())
+    current = SSM_BEHAVIOUR.reset()
+    COMPLIANCE_EVENTS.configure(current.event_drop_share, current.event_drop_seed)
+    return Response.for_json(_behaviour_state())
 
 
 def register(router) -> None:

@@ -6,10 +6,13 @@ agent); what Systems Manager then reports about them follows the API reference o
 
 from __future__ import annotations
 
+import copy
 import logging
+import re
 from typing import Any
 
-from psh_localstack.ssm import compliance, patching
+from psh_localstack import clock as emulator_clock
+from psh_localstack.ssm import compliance, lifecycle, patching, readlag
 from psh_localstack.ssm.clock import now
 from psh_localstack.ssm.errors import client_error
 from psh_localstack.ssm.models import PatchStore
@@ -103,9 +106,73 @@ def register_node(store: PatchStore, spec: dict[str, Any]) -> dict[str, Any]:
             "patches": patches,
             "patch_group": spec.get("PatchGroup", ""),
         }
+        if not on_prem:
+            # The EC2 view of the node (psh_localstack.ec2): a registered instance is running.
+            store.nodes[instance_id]["ec2"] = {
+                "state": lifecycle.RUNNING,
+                "launch_time": now(),
+                "terminated_at": None,
+            }
         if spec.get("PatchGroup"):
             store.tags.setdefault(("ManagedInstance", instance_id), {})["Patch Group"] = spec["PatchGroup"]
     return info
+
+
+def ec2_state(store: PatchStore, instance_id: str) -> str:
+    """The node's EC2 state (an on-premises node, which has none, counts as running)."""
+    return store.nodes[instance_id].get("ec2", {}).get("state", lifecycle.RUNNING)
+
+
+def forget_node(store: PatchStore, instance_id: str) -> bool:
+    """Remove the node, its patch state, compliance, tags and their read-lag versions; whether it existed."""
+    with store.lock:
+        existed = store.nodes.pop(instance_id, None) is not None
+        store.patch_states.pop(instance_id, None)
+        store.patch_state_versions.pop(instance_id, None)
+        store.tags.pop(("ManagedInstance", instance_id), None)
+        for key in [key for key in store.compliance if key[1] == instance_id]:
+            del store.compliance[key]
+        for key in [key for key in store.compliance_versions if key[1] == instance_id]:
+            del store.compliance_versions[key]
+    return existed
+
+
+def forget_expired(store: PatchStore) -> None:
+    """Forget the instances terminated longer ago than EC2 keeps them visible (lifecycle.forgotten), on the
+    emulator's clock. Called before every read of the fleet, so the timer needs no thread."""
+    moment = emulator_clock.now()
+    with store.lock:
+        expired = [
+            instance_id
+            for instance_id, node in store.nodes.items()
+            if lifecycle.forgotten(node.get("ec2", {}).get("terminated_at"), moment)
+        ]
+        for instance_id in expired:
+            forget_node(store, instance_id)
+
+
+# DeregisterManagedInstance InstanceId: the model's ManagedInstanceId pattern (botocore model; API
+# reference), below: EC2 instances (i-) are not deregistered through it.
+MANAGED_INSTANCE_ID = re.compile(r"(^mi-[0-9a-f]{17}$)|(^eks_c:[0-9A-Za-z][A-Za-z0-9\-_]{0,99}_\w{17}$)")
+
+
+def deregister_managed_instance(store: PatchStore, request: dict[str, Any]) -> dict[str, Any]:
+    """DeregisterManagedInstance: "Removes the server or virtual machine from the list of registered
+    servers." (API reference). The node goes with what Systems Manager holds about it (patch state,
+    compliance, tags), as the control route's DELETE does. Errors: a value outside the model's pattern is
+    AWS's request validation (ValidationException); an unknown node is InvalidInstanceId (the model's error
+    for the operation). The response is empty ("If the action is successful, the service sends back an HTTP
+    200 response with an empty HTTP body")."""
+    instance_id = request["InstanceId"]
+    if not MANAGED_INSTANCE_ID.match(instance_id):
+        raise client_error(
+            "ValidationException",
+            f"1 validation error detected: Value '{instance_id}' at 'instanceId' failed to satisfy "
+            f"constraint: Member must satisfy regular expression pattern: {MANAGED_INSTANCE_ID.pattern}",
+        )
+    if not forget_node(store, instance_id):
+        raise client_error("InvalidInstanceId", f"Instance {instance_id} is not a registered managed node.")
+    return {}
 
 
 def patch_group_of(store: PatchStore, instance_id: str) -> str:
@@ -130,17 +197,26 @@ def baseline_for(store: PatchStore, instance_id: str) -> str:
     return DEFAULT_BASELINES[system]
 
 
+def terminated(store: PatchStore, instance_id: str) -> bool:
+    """A terminated node is no target: InvalidInstanceId covers "The managed node isn't in a valid state.
+    Valid states are: Running, Pending, Stopped, and Stopping. Invalid states are: Shutting-down and
+    Terminated." (Systems Manager API reference, SendCommand, Errors)."""
+    return ec2_state(store, instance_id) in (lifecycle.SHUTTING_DOWN, lifecycle.TERMINATED)
+
+
 def resolve_targets(
     store: PatchStore, targets: list[dict[str, Any]] | None, instance_ids: list[str] | None
 ) -> list[str]:
     """Fleet nodes matched by InstanceIds, or by Targets: InstanceIds (with "*" for all), tag:<key>, tag-key
     (API reference, Target: the supported keys of Run Command and State Manager targets)."""
     if instance_ids:
-        return [each for each in instance_ids if each in store.nodes]
+        return [each for each in instance_ids if each in store.nodes and not terminated(store, each)]
     chosen: list[str] = []
     for target in targets or []:
         key, values = target.get("Key", ""), target.get("Values", [])
         for instance_id in store.nodes:
+            if terminated(store, instance_id):
+                continue
             tags = store.tags.get(("ManagedInstance", instance_id), {})
             matched = (
                 (key == "InstanceIds" and ("*" in values or instance_id in values))
@@ -184,6 +260,12 @@ def run_patch_operation(
             snapshot_id=snapshot_id,
         )
         store.patch_states[instance_id] = summary
+        # The version the lagged reads see (readlag): the patch state with the patches it describes.
+        readlag.record(
+            store.patch_state_versions.setdefault(instance_id, []),
+            ended,
+            {"state": copy.deepcopy(summary), "patches": copy.deepcopy(node["patches"])},
+        )
         items = patching.compliance_items(
             node["patches"], baseline_id=baseline_id, patch_group=group, installed_time_fallback=ended
         )

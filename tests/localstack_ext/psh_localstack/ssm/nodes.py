@@ -7,8 +7,9 @@ import copy
 import re
 from typing import Any
 
-from psh_localstack.ssm import patching
+from psh_localstack.ssm import lifecycle, patching, readlag
 from psh_localstack.ssm.behaviour import SSM_BEHAVIOUR, STATE_FILTER_BOTH, UNKNOWN_IDS_ERROR
+from psh_localstack.ssm.clock import now
 from psh_localstack.ssm.errors import client_error, validation_error
 from psh_localstack.ssm.models import PatchStore
 from psh_localstack.ssm.pagination import check_max_results, page
@@ -91,7 +92,15 @@ def describe_instance_information(store: PatchStore, request: dict[str, Any]) ->
             for key, values in filters
         )
 
-    nodes = sorted(store.nodes.items())
+    # "This operation does not return information for nodes that are either Stopped or Terminated." (API
+    # reference): such nodes are left out, also when the InstanceIds filter names them (they are the
+    # account's nodes, so _check_requested_ids let them through); EC2 forgets a terminated instance after
+    # about an hour (fleet.forget_expired), and then its id is unknown.
+    nodes = sorted(
+        (instance_id, node)
+        for instance_id, node in store.nodes.items()
+        if lifecycle.reported_by_ssm(node.get("ec2", {}).get("state", lifecycle.RUNNING))
+    )
     if filters and SSM_BEHAVIOUR.current.filter_after_paging:
         # The service pages over all the account's nodes and filters each page: a page can come back empty
         # with a NextToken (aws/aws-cli#2626, describe-instance-information with filters).
@@ -101,6 +110,17 @@ def describe_instance_information(store: PatchStore, request: dict[str, Any]) ->
         selected = [node["info"] for instance_id, node in nodes if matches(instance_id, node["info"])]
         found, token = page(selected, request, "DescribeInstanceInformation", default_size)
     return {"InstanceInformationList": copy.deepcopy(found), **token}
+
+
+def _patch_state_version(store: PatchStore, instance_id: str) -> dict[str, Any] | None:
+    """{"state", "patches"} of the node as a read sees it: the current ones, or with the read_lag_seconds
+    switch the version written at least that long ago (readlag.py); None before the first patch operation."""
+    if instance_id not in store.patch_states:
+        return None
+    lag = SSM_BEHAVIOUR.current.read_lag_seconds
+    if not lag:
+        return {"state": store.patch_states[instance_id], "patches": store.nodes[instance_id]["patches"]}
+    return readlag.visible(store.patch_state_versions.get(instance_id, []), now(), lag)
 
 
 def describe_instance_patch_states(store: PatchStore, request: dict[str, Any]) -> dict[str, Any]:
@@ -114,8 +134,10 @@ def describe_instance_patch_states(store: PatchStore, request: dict[str, Any]) -
             "1 validation error detected: Value at 'instanceIds' failed to satisfy "
             f"constraint: Member must have length less than or equal to {MAX_PATCH_STATE_IDS}"
         )
-    # A node without a patch operation yet has no patch state: it is left out of the answer.
-    states = [store.patch_states[each] for each in ids if each in store.patch_states]
+    # A node without a patch operation yet has no patch state: it is left out of the answer. A stopped
+    # node keeps its last one (the data is kept; only DescribeInstanceInformation leaves it out).
+    states = [state for state in (_patch_state_version(store, each) for each in ids) if state is not None]
+    states = [state["state"] for state in states]
     chunk, token = page(states, request, "DescribeInstancePatchStates", 10)
     return {"InstancePatchStates": copy.deepcopy(chunk), **token}
 
@@ -150,7 +172,8 @@ def describe_instance_patches(store: PatchStore, request: dict[str, Any]) -> dic
     node = store.nodes.get(instance_id)
     if node is None:
         raise client_error("InvalidInstanceId", f"Instance {instance_id} is not managed.")
-    patches = list(node["patches"])
+    version = _patch_state_version(store, instance_id)
+    patches = list(version["patches"]) if version else []
     for flt in request.get("Filters", []):
         key = flt["Key"]
         if key not in PATCH_FILTER_KEYS:
@@ -160,7 +183,7 @@ def describe_instance_patches(store: PatchStore, request: dict[str, Any]) -> dic
             patches = [patch for patch in patches if patch["State"] in states]
         else:
             patches = [patch for patch in patches if patching.instance_patch(patch)[key] in flt["Values"]]
-    if instance_id not in store.patch_states:
+    if version is None:
         return {"Patches": []}  # nothing reported before the first scan
     chunk, token = page(
         [patching.instance_patch(patch) for patch in patches], request, "DescribeInstancePatches", 50

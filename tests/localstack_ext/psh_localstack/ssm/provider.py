@@ -25,6 +25,7 @@ from psh_localstack.ssm import (
     compliance,
     documents,
     errors,
+    fleet,
     nodes,
     tags,
 )
@@ -36,7 +37,9 @@ Response = dict[str, Any]
 
 
 def _store(context: RequestContext) -> PatchStore:
-    return patch_stores[context.account_id][context.region]
+    store = patch_stores[context.account_id][context.region]
+    fleet.forget_expired(store)  # EC2 forgets terminated instances after about an hour (ssm/lifecycle.py)
+    return store
 
 
 def _or_moto(context: RequestContext, response: Response | None) -> Response:
@@ -182,6 +185,10 @@ class PshSsmProvider(SsmProvider):
         return _or_moto(context, commands.get_command_invocation(_store(context), request))
 
     # --- managed nodes --------------------------------------------------------------------------------------
+
+    @handler("DeregisterManagedInstance", expand=False)
+    def deregister_managed_instance(self, context: RequestContext, request: Request) -> Response:
+        return fleet.deregister_managed_instance(_store(context), request)
 
     @handler("DescribeInstanceInformation", expand=False)
     @faultable("DescribeInstanceInformation")

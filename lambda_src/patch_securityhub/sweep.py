@@ -1,0 +1,211 @@
+"""Sweep Lambda (scheduled, daily by default): every node SSM lists, and every node with an ACTIVE finding of
+this product, is refreshed by the forwarder.
+
+Why: SSM's compliance events are delivered on a best-effort basis and only when compliance changes, and
+Security Hub deletes a finding that was not updated for 90 days (Security Hub user guide, finding retention).
+Without the sweep a dropped event is never repaired and a node that stays non-compliant loses its finding.
+
+The sweep only lists; the forwarder decides. It writes sweep requests (events.sweep_message, at most 50 nodes
+each) to the event queue, where the forwarder handles them like events, with the queue's retries, dead-letter
+queue and redrive:
+1. scope `nodes`: DescribeInstanceInformation, 50 nodes a page (the API maximum); the forwarder re-imports
+   each node's finding from its current state (a reconciliation: refreshed even when nothing changed).
+2. scope `findings`: GetFindings of this product's ACTIVE findings, 100 a page (the API maximum); the
+   forwarder refreshes these nodes only when SSM does not list them: a stopped node's finding is refreshed
+   from its last patch state, a terminated or deregistered node's finding is archived (pipeline, node_fate).
+
+A run is bounded by its invocation's time: before each page it checks the time left and, when less than
+`CONTINUE_RESERVE_SECONDS` remain, invokes itself asynchronously with where it stopped (phase, NextToken,
+part) and ends. A part number over `MAX_PARTS` or a NextToken received twice ends the sweep with an ERROR
+line.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from .aws import clients
+from .config import SweepConfig, account_from_context, load_sweep_config
+from .events import SWEEP_IDS_PER_MESSAGE, sweep_message
+from .finding import GENERATOR_ID, product_arn
+from .logs import JsonLogger
+from .model import is_node_id
+from .retry import Backoff
+
+PHASES = ("nodes", "findings")
+CONTINUE_RESERVE_SECONDS = 60.0
+MAX_PARTS = 200
+NODES_PER_PAGE = 50  # DescribeInstanceInformation MaxResults: 5..50 (API Reference)
+FINDINGS_PER_PAGE = 100  # GetFindings MaxResults: 1..100 (API Reference)
+
+
+@dataclass
+class SweepRuntime:
+    config: SweepConfig
+    ssm: Any
+    securityhub: Any
+    sqs: Any
+    lambda_: Any
+    logger: JsonLogger
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass
+class Cursor:
+    """Where a sweep stands: carried from one invocation to the next."""
+
+    sweep_id: str
+    phase: str = "nodes"
+    next_token: str | None = None
+    part: int = 1
+
+    def as_event(self) -> dict[str, Any]:
+        return {
+            "continuation": {
+                "sweep_id": self.sweep_id,
+                "phase": self.phase,
+                "next_token": self.next_token,
+                "part": self.part,
+            }
+        }
+
+
+def cursor_from_event(event: Any, now: datetime) -> Cursor:
+    """A scheduled run starts a new sweep; a continuation (written by `run`) resumes one."""
+    continuation = event.get("continuation") if isinstance(event, dict) else None
+    if continuation is None:
+        return Cursor(sweep_id=f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}")
+    if not isinstance(continuation, dict):
+        raise ValueError("continuation must be an object")
+    sweep_id, phase = continuation.get("sweep_id"), continuation.get("phase")
+    token, part = continuation.get("next_token"), continuation.get("part")
+    if not isinstance(sweep_id, str) or not 0 < len(sweep_id) <= 64:
+        raise ValueError("continuation.sweep_id must be a string of 1..64 characters")
+    if phase not in PHASES:
+        raise ValueError(f"continuation.phase must be one of {PHASES}")
+    if token is not None and (not isinstance(token, str) or len(token) > 8192):
+        raise ValueError("continuation.next_token must be null or a string")
+    if isinstance(part, bool) or not isinstance(part, int) or not 1 <= part <= MAX_PARTS + 1:
+        raise ValueError(f"continuation.part must be a whole number from 1 to {MAX_PARTS + 1}")
+    return Cursor(sweep_id=sweep_id, phase=phase, next_token=token, part=part)
+
+
+_RUNTIME: SweepRuntime | None = None
+
+
+def create_runtime() -> SweepRuntime:
+    config = load_sweep_config()
+    ssm, securityhub, sqs, lambda_ = clients(config.region, "ssm", "securityhub", "sqs", "lambda", attempts=1)
+    return SweepRuntime(
+        config=config,
+        ssm=ssm,
+        securityhub=securityhub,
+        sqs=sqs,
+        lambda_=lambda_,
+        logger=JsonLogger("sweep", config.log_level),
+    )
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    global _RUNTIME  # noqa: PLW0603 - one runtime per Lambda container
+    if _RUNTIME is None:
+        _RUNTIME = create_runtime()
+    with _RUNTIME.logger.invocation(context):
+        return run(event, context, _RUNTIME)
+
+
+def _remaining(context: Any) -> Callable[[], float] | None:
+    getter = getattr(context, "get_remaining_time_in_millis", None)
+    return None if getter is None else (lambda: getter() / 1000.0)
+
+
+def node_id_of_finding(finding: dict[str, Any]) -> str | None:
+    """The node a finding of this product is about: its resource's id (finding ids end in the node id too)."""
+    for resource in finding.get("Resources") or []:
+        if isinstance(resource, dict) and is_node_id(resource.get("Id")):
+            return resource["Id"]
+    tail = str(finding.get("Id", "")).rsplit("/", 1)[-1]
+    return tail if is_node_id(tail) else None
+
+
+def run(event: Any, context: Any, runtime: SweepRuntime) -> dict[str, Any]:
+    """One invocation of a sweep: list pages and send sweep requests until done or out of time."""
+    account = account_from_context(context)
+    region = runtime.config.region
+    cursor = cursor_from_event(event, datetime.now(UTC))
+    remaining = _remaining(context)
+    backoff = Backoff(remaining_seconds=remaining, sleep=runtime.sleep)
+    summary = {"sweep_id": cursor.sweep_id, "part": cursor.part, "nodes": 0, "findings": 0, "messages": 0}
+    if cursor.part > MAX_PARTS:
+        runtime.logger.error("sweep_too_many_parts", sweep_id=cursor.sweep_id, parts=MAX_PARTS)
+        return {**summary, "action": "stopped", "reason": "too_many_parts"}
+    own_product = product_arn(account, region)
+
+    def send(scope: str, node_ids: list[str]) -> None:
+        for start in range(0, len(node_ids), SWEEP_IDS_PER_MESSAGE):
+            body = sweep_message(
+                cursor.sweep_id,
+                scope,
+                node_ids[start : start + SWEEP_IDS_PER_MESSAGE],
+                account=account,
+                region=region,
+            )
+            backoff.call(runtime.sqs.send_message, QueueUrl=runtime.config.main_queue_url, MessageBody=body)
+            summary["messages"] += 1
+
+    def read_page(phase: str, token: str | None) -> tuple[list[str], str | None]:
+        extra = {"NextToken": token} if token else {}
+        if phase == "nodes":
+            page = backoff.call(runtime.ssm.describe_instance_information, MaxResults=NODES_PER_PAGE, **extra)
+            ids = [n.get("InstanceId") for n in page.get("InstanceInformationList") or []]
+            node_ids = sorted({i for i in ids if is_node_id(i)})
+            summary["nodes"] += len(node_ids)
+        else:
+            page = backoff.call(
+                runtime.securityhub.get_findings,
+                Filters={
+                    "ProductArn": [{"Value": own_product, "Comparison": "EQUALS"}],
+                    "GeneratorId": [{"Value": GENERATOR_ID, "Comparison": "EQUALS"}],
+                    "RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}],
+                },
+                MaxResults=FINDINGS_PER_PAGE,
+                **extra,
+            )
+            found = (node_id_of_finding(f) for f in page.get("Findings") or [] if isinstance(f, dict))
+            node_ids = sorted({n for n in found if n is not None})
+            summary["findings"] += len(node_ids)
+        next_token = page.get("NextToken")
+        return node_ids, next_token if isinstance(next_token, str) and next_token else None
+
+    first_page = True
+    while True:
+        if not first_page and remaining is not None and remaining() < CONTINUE_RESERVE_SECONDS:
+            following = Cursor(cursor.sweep_id, cursor.phase, cursor.next_token, cursor.part + 1)
+            runtime.lambda_.invoke(
+                FunctionName=context.invoked_function_arn,
+                InvocationType="Event",
+                Payload=json.dumps(following.as_event()).encode(),
+            )
+            runtime.logger.info("sweep_continued", **summary, phase=cursor.phase)
+            return {**summary, "action": "continued", "phase": cursor.phase}
+        first_page = False
+        node_ids, next_token = read_page(cursor.phase, cursor.next_token)
+        if node_ids:
+            send(cursor.phase, node_ids)
+        if next_token is not None and next_token == cursor.next_token:
+            runtime.logger.error("sweep_repeated_token", sweep_id=cursor.sweep_id, phase=cursor.phase)
+            return {**summary, "action": "stopped", "reason": "repeated_token"}
+        if next_token is not None:
+            cursor.next_token = next_token
+            continue
+        if cursor.phase == "nodes":
+            cursor.phase, cursor.next_token = "findings", None
+            continue
+        runtime.logger.info("sweep_done", **summary)
+        return {**summary, "action": "done"}

@@ -1,0 +1,372 @@
+"""Findings over time: nodes SSM no longer lists (stopped, terminated, deregistered), events SSM's read
+has not caught up with, and the sweep that lists every node and finding for the forwarder."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from patch_securityhub import sweep
+from patch_securityhub.config import SweepConfig
+from patch_securityhub.events import (
+    SWEEP_IDS_PER_MESSAGE,
+    EventRejectedError,
+    SweepRequest,
+    parse_message,
+    sweep_message,
+)
+from patch_securityhub.finding import (
+    TITLE_GONE,
+    FindingContext,
+    build_finding,
+    finding_id,
+)
+from patch_securityhub.finding_check import finding_errors
+from patch_securityhub.logs import JsonLogger
+from patch_securityhub.model import NodeSnapshot
+from patch_securityhub.node_fate import NodeFate, fate_from_state
+from patch_securityhub.pipeline import (
+    IMPORTED,
+    RESOLVED,
+    SKIPPED,
+    TRANSIENT,
+    TRANSIENT_REASONS,
+    NodeRequest,
+    process,
+)
+from patch_securityhub.retry import Backoff
+from patch_securityhub.ssm_read import parse_instance_information, parse_patch_state
+from unit_helpers import (
+    ACCOUNT,
+    REGION,
+    Flow,
+    LambdaContext,
+    compliance_event,
+    compliant_row,
+    info_row,
+    no_sleep,
+    patch_state_row,
+    ts,
+)
+
+NOW = ts("2026-11-23T12:00:00Z")
+NODE = "i-0123456789abcdef0"
+HYBRID = "mi-0123456789abcdef0"
+
+
+def published(node: str) -> dict[str, Any]:
+    """A finding as this product published it, as GetFindings returns it (Security Hub's own fields added)."""
+    state = parse_patch_state(patch_state_row(node))
+    (info,) = parse_instance_information({"InstanceInformationList": [info_row(node)]})
+    finding = build_finding(
+        NodeSnapshot(node, state, info),
+        FindingContext(ACCOUNT, REGION),
+        prior=None,
+        now=ts("2026-11-23T10:02:00Z"),
+    )
+    finding["ProcessedAt"] = "2026-11-23T10:02:01.000Z"
+    finding["Workflow"] = {"Status": "NEW"}
+    finding["ProductFields"]["aws/securityhub/FindingId"] = finding["Id"]
+    return finding
+
+
+def run(stubbed: dict[str, Any], requests: list[NodeRequest]) -> Any:
+    return process(
+        requests,
+        ssm_client=stubbed["ssm"],
+        securityhub_client=stubbed["securityhub"],
+        ec2_client=stubbed["ec2"],
+        account=ACCOUNT,
+        region=REGION,
+        now=NOW,
+        backoff=Backoff(sleep=no_sleep),
+    )
+
+
+@pytest.fixture
+def imported(stubbed: dict[str, Any]) -> list[dict[str, Any]]:
+    sent: list[dict[str, Any]] = []
+    stubbed["securityhub"].meta.events.register(
+        "provide-client-params.securityhub.BatchImportFindings",
+        lambda params, **_: sent.extend(params["Findings"]),
+    )
+    return sent
+
+
+# --- node fate ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "fate"),
+    [
+        ("running", NodeFate.STOPPED),  # exists, not managed: kept
+        ("stopping", NodeFate.STOPPED),
+        ("stopped", NodeFate.STOPPED),
+        ("pending", NodeFate.STOPPED),
+        ("shutting-down", NodeFate.TERMINATED),
+        ("terminated", NodeFate.TERMINATED),
+        (None, NodeFate.TERMINATED),  # EC2 forgot it (about an hour after termination)
+    ],
+)
+def test_fate_from_ec2_state(state: str | None, fate: NodeFate) -> None:
+    assert fate_from_state(state) is fate
+
+
+def test_a_terminated_node_has_its_active_finding_archived_with_a_reason(stubbed, imported) -> None:
+    flow = Flow(stubbed)
+    flow.node_information([], ids=[NODE])  # DescribeInstanceInformation leaves it out
+    flow.instances({NODE: "terminated"})
+    flow.prior_findings([published(NODE)], [finding_id(ACCOUNT, REGION, NODE)])
+    flow.import_ok()
+    report = run(stubbed, [NodeRequest(NODE, ts("2026-11-23T11:00:00Z"), event_status="non_compliant")])
+    outcome = report.outcomes[NODE]
+    assert (outcome.status, outcome.reason) == (RESOLVED, "node_terminated")
+    (finding,) = imported
+    assert finding["RecordState"] == "ARCHIVED"
+    assert finding["Compliance"] == {"Status": "NOT_AVAILABLE"}  # ASFF: the resource was deleted
+    assert finding["Title"] == TITLE_GONE
+    assert finding["ProductFields"]["patch-securityhub/ArchiveReason"] == "node_terminated"
+    assert not [k for k in finding["ProductFields"] if k.startswith("aws/")]  # Security Hub's own keys
+    assert "Workflow" not in finding and "ProcessedAt" not in finding
+    assert finding["CreatedAt"] == published(NODE)["CreatedAt"]
+    assert finding_errors(finding) == []
+    flow.assert_done()
+
+
+def test_a_deregistered_hybrid_node_has_its_finding_archived_without_asking_ec2(stubbed, imported) -> None:
+    flow = Flow(stubbed)
+    flow.node_information([], ids=[HYBRID])
+    flow.prior_findings([published(HYBRID)], [finding_id(ACCOUNT, REGION, HYBRID)])
+    flow.import_ok()
+    report = run(stubbed, [NodeRequest(HYBRID)])
+    assert report.outcomes[HYBRID].reason == "node_deregistered"
+    assert imported[0]["ProductFields"]["patch-securityhub/ArchiveReason"] == "node_deregistered"
+    flow.assert_done()
+
+
+def test_a_gone_node_without_a_finding_of_ours_is_skipped(stubbed, imported) -> None:
+    flow = Flow(stubbed)
+    flow.node_information([], ids=[NODE])
+    flow.instances({NODE: None})
+    flow.prior_findings([], [finding_id(ACCOUNT, REGION, NODE)])
+    report = run(stubbed, [NodeRequest(NODE)])
+    assert (report.outcomes[NODE].status, report.outcomes[NODE].reason) == (SKIPPED, "node_terminated")
+    assert imported == []
+    flow.assert_done()
+
+
+def test_a_stopped_node_keeps_its_finding_and_the_sweep_refreshes_it(stubbed, imported) -> None:
+    flow = Flow(stubbed)
+    flow.node_information([], ids=[NODE])  # stopped: not listed
+    flow.instances({NODE: "stopped"})
+    flow.patch_states([patch_state_row(NODE)])  # SSM keeps its last patch state
+    flow.prior_findings([published(NODE)], [finding_id(ACCOUNT, REGION, NODE)])
+    flow.items(NODE)
+    flow.import_ok()
+    report = run(stubbed, [NodeRequest(NODE)])  # the sweep: a reconciliation
+    assert report.outcomes[NODE].status == IMPORTED
+    (finding,) = imported
+    assert finding["RecordState"] == "ACTIVE"
+    # What SSM no longer says of the node (it is not listed) is kept from the published finding.
+    assert finding["ProductFields"]["patch-securityhub/PlatformName"] == "Amazon Linux"
+    flow.assert_done()
+
+
+def test_an_event_for_a_stopped_node_is_not_poison(stubbed, imported) -> None:
+    flow = Flow(stubbed)
+    flow.node_information([], ids=[NODE])
+    flow.instances({NODE: "stopped"})
+    flow.patch_states([patch_state_row(NODE)])
+    flow.prior_findings([published(NODE)], [finding_id(ACCOUNT, REGION, NODE)])
+    event_time = ts("2026-11-23T10:01:30Z")
+    report = run(stubbed, [NodeRequest(NODE, event_time, event_status="non_compliant")])
+    assert (report.outcomes[NODE].status, report.outcomes[NODE].reason) == (SKIPPED, "unchanged")
+    assert imported == []
+    flow.assert_done()
+
+
+def test_a_stopped_node_never_scanned_is_skipped_not_quarantined(stubbed) -> None:
+    flow = Flow(stubbed)
+    flow.node_information([], ids=[NODE])
+    flow.instances({NODE: "stopped"})
+    flow.patch_states([], ids=[NODE])
+    report = run(stubbed, [NodeRequest(NODE)])
+    assert (report.outcomes[NODE].status, report.outcomes[NODE].reason) == (SKIPPED, "node_stopped")
+    flow.assert_done()
+
+
+def test_ec2_unreadable_makes_only_the_unlisted_nodes_transient(stubbed) -> None:
+    listed = "i-0123456789abcdef1"
+    flow = Flow(stubbed)
+    flow.node_information([info_row(listed)], ids=[NODE, listed])
+    stubbed["ec2_stub"].add_client_error("describe_instances", "UnauthorizedOperation", http_status_code=403)
+    flow.patch_states([compliant_row(listed)])
+    flow.prior_findings([], [finding_id(ACCOUNT, REGION, listed)])
+    report = run(stubbed, [NodeRequest(NODE), NodeRequest(listed)])
+    assert report.outcomes[NODE].status == TRANSIENT
+    assert report.outcomes[NODE].code in TRANSIENT_REASONS
+    assert (report.outcomes[listed].status, report.outcomes[listed].reason) == (
+        SKIPPED,
+        "compliant_no_finding",
+    )
+    flow.assert_done()
+
+
+# --- events SSM's read has not caught up with ------------------------------------------------------------
+
+
+def test_a_non_compliant_event_never_resolves_on_a_read_that_lags(stubbed, imported) -> None:
+    event_time = ts("2026-11-23T11:00:00Z")  # later than the read's OperationEndTime (10:01)
+    for attempt, status, reason in ((1, TRANSIENT, "read_behind_event"), (3, SKIPPED, "left_to_sweep")):
+        flow = Flow(stubbed)
+        flow.node_information([info_row(NODE)])
+        flow.patch_states([compliant_row(NODE)])
+        flow.prior_findings([published(NODE)], [finding_id(ACCOUNT, REGION, NODE)])
+        request = NodeRequest(NODE, event_time, event_status="non_compliant", attempt=attempt)
+        outcome = run(stubbed, [request]).outcomes[NODE]
+        assert (outcome.status, outcome.code) == (status, reason)
+        flow.assert_done()
+    assert imported == []  # never resolved
+
+
+def test_a_read_from_a_later_operation_wins_over_the_event(stubbed, imported) -> None:
+    flow = Flow(stubbed)
+    flow.node_information([info_row(NODE)])
+    later = {"OperationStartTime": ts("2026-11-23T11:05:00Z"), "OperationEndTime": ts("2026-11-23T11:06:00Z")}
+    flow.patch_states([compliant_row(NODE, Operation="Install", **later)])
+    flow.prior_findings([published(NODE)], [finding_id(ACCOUNT, REGION, NODE)])
+    flow.import_ok()
+    request = NodeRequest(NODE, ts("2026-11-23T11:00:00Z"), event_status="non_compliant")
+    assert run(stubbed, [request]).outcomes[NODE].status == RESOLVED  # the Install after the event
+    assert imported[0]["RecordState"] == "ARCHIVED"
+    flow.assert_done()
+
+
+def test_the_findings_walk_skips_nodes_ssm_lists(stubbed) -> None:
+    flow = Flow(stubbed)
+    flow.node_information([info_row(NODE)])
+    report = run(stubbed, [NodeRequest(NODE, only_if_unlisted=True)])
+    assert (report.outcomes[NODE].status, report.outcomes[NODE].reason) == (SKIPPED, "listed_by_ssm")
+    flow.assert_done()
+
+
+# --- sweep requests -----------------------------------------------------------------------------------------
+
+
+def test_a_sweep_request_round_trips_and_bad_ones_are_refused_with_one_reason() -> None:
+    body = sweep_message("s1", "findings", [NODE, HYBRID], account=ACCOUNT, region=REGION)
+    assert parse_message(body, account=ACCOUNT, region=REGION) == SweepRequest(
+        "s1", "findings", (NODE, HYBRID)
+    )
+    event = parse_message(json.dumps(compliance_event(NODE)), account=ACCOUNT, region=REGION)
+    assert event.node_id == NODE and event.status == "non_compliant"
+    document = json.loads(body)
+    for mutate in (
+        lambda d: d["detail"].update({"node-ids": [NODE + "\n"]}),
+        lambda d: d["detail"].update({"node-ids": [NODE] * (SWEEP_IDS_PER_MESSAGE + 1)}),
+        lambda d: d["detail"].update({"scope": "everything"}),
+        lambda d: d.update({"detail": "x"}),
+    ):
+        bad = json.loads(json.dumps(document))
+        mutate(bad)
+        with pytest.raises(EventRejectedError) as refused:
+            parse_message(json.dumps(bad), account=ACCOUNT, region=REGION)
+        assert refused.value.reason == "malformed_sweep_request"
+    with pytest.raises(EventRejectedError) as other:
+        parse_message(body, account="999999999999", region=REGION)
+    assert other.value.reason == "other_account"
+
+
+class FakeSweepAws:
+    """SSM, Security Hub, SQS and Lambda as the sweep calls them: pages by NextToken."""
+
+    def __init__(self, node_pages: list[list[str]], finding_pages: list[list[str]]) -> None:
+        self.node_pages, self.finding_pages = node_pages, finding_pages
+        self.sent: list[dict[str, Any]] = []
+        self.invoked: list[dict[str, Any]] = []
+        self.calls: list[str] = []
+
+    @staticmethod
+    def _page(pages: list[list[str]], token: str | None) -> tuple[list[str], str | None]:
+        index = int(token) if token else 0
+        return pages[index] if pages else [], str(index + 1) if index + 1 < len(pages) else None
+
+    def describe_instance_information(self, **kwargs: Any) -> dict[str, Any]:
+        assert kwargs.get("MaxResults") == 50
+        self.calls.append("DescribeInstanceInformation")
+        ids, token = self._page(self.node_pages, kwargs.get("NextToken"))
+        return {
+            "InstanceInformationList": [{"InstanceId": i} for i in ids],
+            **({"NextToken": token} if token else {}),
+        }
+
+    def get_findings(self, **kwargs: Any) -> dict[str, Any]:
+        assert kwargs["MaxResults"] == 100
+        assert kwargs["Filters"]["RecordState"] == [{"Value": "ACTIVE", "Comparison": "EQUALS"}]
+        self.calls.append("GetFindings")
+        ids, token = self._page(self.finding_pages, kwargs.get("NextToken"))
+        findings = [{"Id": finding_id(ACCOUNT, REGION, i), "Resources": [{"Id": i}]} for i in ids]
+        return {"Findings": findings, **({"NextToken": token} if token else {})}
+
+    def send_message(self, **kwargs: Any) -> dict[str, Any]:
+        self.sent.append(json.loads(kwargs["MessageBody"]))
+        return {"MessageId": str(len(self.sent))}
+
+    def invoke(self, **kwargs: Any) -> dict[str, Any]:
+        self.invoked.append({**kwargs, "Payload": json.loads(kwargs["Payload"])})
+        return {"StatusCode": 202}
+
+
+def sweep_runtime(aws: FakeSweepAws) -> sweep.SweepRuntime:
+    config = SweepConfig(region=REGION, main_queue_url=f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/q")
+    return sweep.SweepRuntime(config, aws, aws, aws, aws, JsonLogger("sweep"), sleep=no_sleep)
+
+
+def ids(n: int, start: int = 0) -> list[str]:
+    return [f"i-{i:017x}" for i in range(start, start + n)]
+
+
+def test_a_sweep_lists_every_node_then_every_active_finding_into_requests() -> None:
+    aws = FakeSweepAws([ids(50), ids(20, 50)], [ids(3, 69)])
+    summary = sweep.run({}, LambdaContext(), sweep_runtime(aws))
+    assert summary["action"] == "done"
+    assert (summary["nodes"], summary["findings"], summary["messages"]) == (70, 3, 3)
+    scopes = [(m["detail"]["scope"], len(m["detail"]["node-ids"])) for m in aws.sent]
+    assert scopes == [("nodes", 50), ("nodes", 20), ("findings", 3)]
+    for message in aws.sent:  # each one is what the forwarder accepts
+        assert isinstance(parse_message(json.dumps(message), account=ACCOUNT, region=REGION), SweepRequest)
+
+
+def test_a_sweep_out_of_time_continues_in_a_new_invocation_where_it_stopped() -> None:
+    aws = FakeSweepAws([ids(50), ids(50, 50), ids(5, 100)], [])
+    context = LambdaContext(remaining_ms=30_000)  # under the reserve: one page, then continue
+    summary = sweep.run({}, context, sweep_runtime(aws))
+    assert summary["action"] == "continued" and summary["messages"] == 1
+    (invocation,) = aws.invoked
+    assert invocation["InvocationType"] == "Event"
+    continuation = invocation["Payload"]
+    assert continuation["continuation"]["next_token"] == "1"
+    assert continuation["continuation"]["part"] == 2
+    aws.invoked.clear()
+    done = sweep.run(continuation, LambdaContext(), sweep_runtime(aws))
+    assert done["action"] == "done" and done["sweep_id"] == summary["sweep_id"]
+    assert sorted(n for m in aws.sent for n in m["detail"]["node-ids"]) == ids(105)
+
+
+def test_a_sweep_stops_on_a_repeated_token_and_on_too_many_parts() -> None:
+    class Repeating(FakeSweepAws):
+        def describe_instance_information(self, **kwargs: Any) -> dict[str, Any]:
+            return {"InstanceInformationList": [{"InstanceId": NODE}], "NextToken": "same"}
+
+    aws = Repeating([], [])
+    assert sweep.run({}, LambdaContext(), sweep_runtime(aws))["reason"] == "repeated_token"
+    assert len(aws.sent) == 2  # the first page and the page that repeated the token, then it stopped
+    runaway = {"continuation": {"sweep_id": "s", "phase": "nodes", "next_token": None, "part": 201}}
+    assert (
+        sweep.run(runaway, LambdaContext(), sweep_runtime(FakeSweepAws([], [])))["reason"] == "too_many_parts"
+    )
+    with pytest.raises(ValueError):
+        sweep.run(
+            {"continuation": {"sweep_id": "s", "phase": "x", "part": 1}}, LambdaContext(), sweep_runtime(aws)
+        )

@@ -19,6 +19,7 @@ from .logs import JsonLogger
 from .pipeline import PERMANENT, TRANSIENT, NodeRequest, ProcessReport, process
 from .quarantine import envelope
 from .retry import Backoff, error_code
+from .securityhub_io import RecentImports
 
 NODE_ID = re.compile(r"^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17})$")
 MAX_RECONCILE_IDS = 1000
@@ -32,6 +33,7 @@ class Runtime:
     sqs: Any
     logger: JsonLogger
     ec2: Any = None  # DescribeInstances: whether a node SSM does not list still exists (node_fate)
+    recent: RecentImports = field(default_factory=RecentImports)  # this container's own imports
     sleep: Callable[[float], None] = field(default=time.sleep)  # backoff pauses
 
 
@@ -236,6 +238,7 @@ def run_pipeline(
         backoff=backoff,
         logger=runtime.logger,
         read_concurrency=runtime.config.ssm_read_concurrency,
+        recent=runtime.recent,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from .finding import (
@@ -28,7 +28,7 @@ from .model import NodeSnapshot, PriorFinding
 from .node_fate import NodeFate, node_fates
 from .paging import PagingError
 from .retry import Backoff, error_code
-from .securityhub_io import SecurityHubFindings
+from .securityhub_io import RecentImports, SecurityHubFindings
 from .ssm_read import InvalidSsmDataError, SsmReader
 from .timeutil import utcnow
 
@@ -64,14 +64,19 @@ TRANSIENT_REASONS = frozenset(
         "paging_deadline",
         "paging_repeated_token",
         "paging_too_many_pages",
+        "prior_not_visible",
         "read_behind_event",
         "read_failed",
         "ssm_unreadable",
+        "state_changed",
     }
 )
 # An event whose compliance status SSM's read does not show yet (the read is not from a later operation) is
 # handed back this many times (its SQS receive count), then left to the sweep.
 READ_BEHIND_RETRIES = 2
+# A compliant node without a visible finding, on an event this recent: its finding may exist and not be
+# visible yet (Security Hub's reads lag). Handed back READ_BEHIND_RETRIES times before `compliant_no_finding`.
+PRIOR_LAG_WINDOW = timedelta(minutes=15)
 _EVENT_STATUS = {"compliant": False, "non_compliant": True}  # the event's compliance-status -> non-compliant
 
 
@@ -155,6 +160,35 @@ def _failure(step: str, exc: BaseException) -> str:
     return f"read_failed: {step}: {_reason(exc)}"
 
 
+def verify(
+    reader: SsmReader, report: ProcessReport, snapshots: dict[str, NodeSnapshot], logger: JsonLogger
+) -> None:
+    """Read the patch state of every node just imported or resolved again; one whose operation is no longer
+    the one published (a newer Scan or Install ended meanwhile) becomes transient `state_changed`: the import
+    stands, and the retry publishes the newer state. A failed read changes nothing (the sweep reads again)."""
+    published = {
+        o.node_id: snapshots[o.node_id].state
+        for o in report.outcomes.values()
+        if o.status in (IMPORTED, RESOLVED) and o.reason == "imported" and o.node_id in snapshots
+    }
+    if not published:
+        return
+    try:
+        states, _ = reader.patch_states(sorted(published))
+    except Exception as exc:
+        logger.warning("verify_read_failed", error=_reason(exc), nodes=len(published))
+        return
+    for node_id, state in sorted(published.items()):
+        now_state = states.get(node_id)
+        if state is not None and now_state is not None and now_state.operation_end > state.operation_end:
+            outcome = report.outcomes[node_id]
+            detail = f"SSM has a newer {now_state.operation} than the one published"
+            report.outcomes[node_id] = NodeOutcome(
+                node_id, TRANSIENT, f"state_changed: {detail}", finding_id=outcome.finding_id
+            )
+            logger.info("node_decision", node=node_id, outcome=TRANSIENT, reason="state_changed")
+
+
 def process(
     requests: Iterable[NodeRequest],
     *,
@@ -170,13 +204,18 @@ def process(
     logger: JsonLogger | None = None,
     read_concurrency: int = 1,
     read_behind_retries: int = READ_BEHIND_RETRIES,
+    recent: RecentImports | None = None,
+    verify_imports: bool = True,
 ) -> ProcessReport:
     backoff = backoff or Backoff()
     logger = logger or JsonLogger("forwarder")
+    fixed_now = now
     now = now or utcnow()
     ctx = FindingContext(account=account, region=region, onprem_resource_type=onprem_resource_type)
     reader = SsmReader(ssm_client, backoff, now=now)
-    hub = SecurityHubFindings(securityhub_client, backoff, product_arn(account, region), now=now)
+    hub = SecurityHubFindings(
+        securityhub_client, backoff, product_arn(account, region), now=now, recent=recent
+    )
     report = ProcessReport()
     pending = _merge_requests(requests)
 
@@ -225,6 +264,10 @@ def process(
     rejected.clear()
     states: dict[str, Any] = {}
     unreadable: dict[str, str] = {}
+    # Racing invocations (a Scan's and an Install's, say) converge on SSM's latest state: a finding's
+    # UpdatedAt is the moment SSM's answer arrived (Security Hub keeps the import with the latest UpdatedAt),
+    # and after importing, SSM is read again (verify_imports): a node whose state moved meanwhile is handed
+    # back, so a retry publishes the newer state over whatever landed.
     if pending:
         try:
             states, unreadable = reader.patch_states(sorted(pending), rejected)
@@ -232,6 +275,7 @@ def process(
             for node_id in gone:
                 pending[node_id] = NodeRequest(node_id)
             return settle_all(TRANSIENT, _failure("DescribeInstancePatchStates", exc))
+    observed_at = fixed_now or utcnow()
     for node_id in sorted(rejected):
         if node_id in stopped:
             settle(node_id, SKIPPED, "node_stopped")
@@ -277,6 +321,15 @@ def process(
                 settle(node_id, SKIPPED, "left_to_sweep", finding_id=ids[node_id])
             continue
         decision = decide(snapshot, prior, request.event_time)
+        if (
+            decision.reason == "compliant_no_finding"
+            and request.event_time is not None
+            and now - request.event_time < PRIOR_LAG_WINDOW
+            and request.attempt <= read_behind_retries
+        ):
+            detail = "a compliant node's finding may not be visible yet"
+            settle(node_id, TRANSIENT, f"prior_not_visible: {detail}", finding_id=ids[node_id])
+            continue
         if decision.action == "skip":
             settle(node_id, SKIPPED, decision.reason, finding_id=ids[node_id])
         else:
@@ -288,7 +341,7 @@ def process(
         if prior is None or not prior.own or prior.record_state != "ACTIVE" or prior.updated_in_future:
             settle(node_id, SKIPPED, reason, finding_id=ids[node_id])  # nothing of ours to archive
             continue
-        finding = gone_finding(prior, reason, now=now)
+        finding = gone_finding(prior, reason, now=observed_at)
         errors = finding_errors(finding)
         if errors:
             settle(node_id, PERMANENT, f"invalid_finding: {'; '.join(errors)[:400]}", finding_id=ids[node_id])
@@ -308,7 +361,7 @@ def process(
                 continue
             snapshot.items = read
         try:
-            finding = build_finding(snapshot, ctx, prior=prior, now=now)
+            finding = build_finding(snapshot, ctx, prior=prior, now=observed_at)
         except ValueError as exc:
             settle(node_id, PERMANENT, f"build_failed: {exc}")
             continue
@@ -339,6 +392,9 @@ def process(
             else:
                 reason = result.transient.get(fid, "import_unconfirmed: not imported")
                 settle(node_id, TRANSIENT, reason, finding_id=fid)
+
+    if verify_imports:
+        verify(reader, report, {s.node_id: s for s, _, _ in decided}, logger)
 
     # Nodes that became compliant (not the archived findings of nodes that are gone).
     resolved = [

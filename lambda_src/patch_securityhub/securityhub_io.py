@@ -110,15 +110,51 @@ def parse_prior(
         return None  # an unreadable prior is treated as absent: the new import still carries fresh data
 
 
+class RecentImports:
+    """The findings this Lambda container imported last, by Id (at most `capacity`, oldest dropped first).
+
+    Security Hub is eventually consistent: GetFindings can return an older version of a finding, or none, for
+    a while after an import (BatchUpdateFindings "can take several minutes"; prowler-cloud/prowler#684). A
+    container that imported a finding itself knows better: the newer of its own copy and the read is the
+    prior, so its CreatedAt and what it last published survive a lagging read."""
+
+    def __init__(self, capacity: int = 20_000) -> None:
+        self.capacity = capacity
+        self._priors: dict[str, PriorFinding] = {}
+
+    def remember(self, finding: dict[str, Any], product_arn: str) -> None:
+        prior = parse_prior(finding, product_arn=product_arn)
+        if prior is None:
+            return
+        self._priors.pop(prior.finding_id, None)
+        self._priors[prior.finding_id] = prior
+        while len(self._priors) > self.capacity:
+            self._priors.pop(next(iter(self._priors)))
+
+    def newer_than(self, finding_id: str, read: PriorFinding | None) -> PriorFinding | None:
+        mine = self._priors.get(finding_id)
+        if mine is not None and (read is None or mine.updated_at > read.updated_at):
+            return mine
+        return read
+
+
 class SecurityHubFindings:
     """The findings this runtime reads and writes in Security Hub: its own (GetFindings, BatchImportFindings)
     and, to resolve them, AWS's native Patch Manager ones (GetFindings, BatchUpdateFindings)."""
 
-    def __init__(self, client: Any, backoff: Backoff, product_arn: str, now: datetime | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        backoff: Backoff,
+        product_arn: str,
+        now: datetime | None = None,
+        recent: RecentImports | None = None,
+    ) -> None:
         self.client = client
         self.backoff = backoff
         self.product_arn = product_arn
         self.now = now
+        self.recent = recent
 
     def prior_findings(self, finding_ids: list[str]) -> dict[str, PriorFinding]:
         priors: dict[str, PriorFinding] = {}
@@ -136,12 +172,21 @@ class SecurityHubFindings:
                     prior = parse_prior(raw, product_arn=self.product_arn, now=self.now)
                     if prior is not None:
                         priors[prior.finding_id] = prior
+        if self.recent is not None:
+            for finding_id in ids:
+                newest = self.recent.newer_than(finding_id, priors.get(finding_id))
+                if newest is not None:
+                    priors[finding_id] = newest
         return priors
 
     def import_findings(self, findings: list[dict[str, Any]]) -> ImportResult:
         result = ImportResult()
         for chunk in chunk_findings(findings):
             self._import_chunk(chunk, result)
+        if self.recent is not None:
+            for finding in findings:
+                if finding["Id"] in result.imported:
+                    self.recent.remember(finding, self.product_arn)
         return result
 
     def _import_chunk(self, chunk: list[dict[str, Any]], result: ImportResult) -> None:

@@ -214,10 +214,11 @@ def test_poison_messages_are_quarantined_while_good_ones_land(deployment: Any) -
             )
         ),
         "other_account": json.dumps(_event(deployment, target, account="111122223333")),
-        # A well-formed event for a node SSM does not know (terminated, deregistered).
-        "vanished_node": json.dumps(_event(deployment, "i-0fffffffffffffff0")),
     }
     entries = [{"Id": reason, "MessageBody": body} for reason, body in poison.items()]
+    # A well-formed event for a node neither SSM nor EC2 knows (terminated long ago): not poison, no finding.
+    unknown = "i-0fffffffffffffff0"
+    entries.append({"Id": "unknown", "MessageBody": json.dumps(_event(deployment, unknown))})
     entries.append({"Id": "good", "MessageBody": json.dumps(_event(deployment, target))})
     sqs.send_message_batch(QueueUrl=deployment.queues["main"], Entries=entries)
 
@@ -240,7 +241,9 @@ def test_poison_messages_are_quarantined_while_good_ones_land(deployment: Any) -
         assert envelope["originalBody"] == poison[reason]
     found = wait_findings(deployment, {target}, lambda f: target in f, "the good message's finding")
     assert len(found[target]) == 1
+    assert unknown not in by_node(deployment.findings())
     wait_queues_empty(deployment)
+    assert set(quarantined()) == set(poison)  # the unknown node's event was acknowledged, not kept
     sqs.purge_queue(QueueUrl=deployment.queues["quarantine"])
 
 

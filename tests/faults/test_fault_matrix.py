@@ -9,6 +9,7 @@ build/faults.json.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -26,6 +27,7 @@ from matrix import (
     wait_converged,
 )
 from patch_securityhub.finding import finding_id
+from psh_localstack.client import clock
 from psh_localstack.client import securityhub as shc
 from psh_localstack.client import ssm as ssm_control
 from psh_stage.aws import queue_depths, wait_until
@@ -47,8 +49,9 @@ def _finish(
     recover_from: float,
     poison: int = 1,
     timeout: float = 240.0,
+    truth: dict[str, dict] | None = None,
 ) -> None:
-    truth = fleet_.truth()
+    truth = truth if truth is not None else fleet_.truth()
     state, converged = wait_converged(deployment, truth, poison=poison, timeout=timeout)
     recovered = time.monotonic() - recover_from
     reasons = drain_quarantine(deployment)
@@ -206,6 +209,167 @@ def test_security_hub_down_past_the_retry_window_then_imports_refused_for_two_re
         recover_from=cleared,
         timeout=300,
     )
+
+
+# --- findings over time: the sweep, node lifecycle, retention, read lag -----------------------------------
+
+
+def _sweep(deployment: Deployment) -> dict:
+    """One run of the deployed sweep, invoked as its schedule invokes it (the event carries nothing)."""
+    answer = deployment.aws.client("lambda").invoke(
+        FunctionName=deployment.module["sweep_function_name"], Payload=b"{}"
+    )
+    payload = json.loads(answer["Payload"].read() or b"{}")
+    assert "FunctionError" not in answer, payload
+    assert payload["action"] == "done", payload
+    return payload
+
+
+def _updated_at(deployment: Deployment, node_ids: list[str]) -> dict[str, str]:
+    return {
+        f["Resources"][0]["Id"]: f["UpdatedAt"]
+        for f in deployment.findings()
+        if f["Resources"][0]["Id"] in node_ids
+    }
+
+
+def test_dropped_events_are_repaired_by_the_sweep(deployment: Deployment, record: Callable) -> None:
+    nodes = Fleet.register(deployment, 8, seed=21)
+    endpoint = deployment.endpoint
+    ssm_control.set_behaviour(endpoint, event_drop_share=1.0)  # best-effort delivery at its worst
+    try:
+        dropped = nodes.scan()
+    finally:
+        ssm_control.set_behaviour(endpoint, event_drop_share=0.0)
+    assert ssm_control.event_counters(endpoint)["events_dropped"] >= dropped
+    t0 = time.monotonic()
+    sent = _poison(deployment)
+    _sweep(deployment)
+    _finish(
+        deployment,
+        record,
+        "every event dropped, the sweep repairs",
+        nodes,
+        sent=sent + dropped,
+        recover_from=t0,
+    )
+
+
+def test_a_finding_untouched_for_91_days_is_kept_by_the_sweep(
+    deployment: Deployment, record: Callable
+) -> None:
+    nodes = Fleet.register(deployment, 6, seed=22)
+    endpoint = deployment.endpoint
+    sent = nodes.scan()
+    truth = nodes.truth()
+    assert wait_converged(deployment, truth, poison=0)[1], "the scan must land"
+    expected = [n for n, t in truth.items() if t["non_compliant"]]
+    before = _updated_at(deployment, expected)
+    t0 = time.monotonic()
+    try:
+        clock.advance(endpoint, 60 * 86400)  # 60 days without a compliance change: no event
+        _sweep(deployment)
+        # The sweep's requests refresh every finding (UpdatedAt moves), though nothing changed.
+        wait_until(
+            lambda: _updated_at(deployment, expected),
+            lambda now: len(now) == len(expected) and all(now[n] > before[n] for n in expected),
+            timeout=120,
+            what="the sweep's refresh of every finding",
+        )
+        clock.advance(endpoint, 31 * 86400)  # 91 days after the import, 31 after the sweep's refresh
+        sent += _poison(deployment)
+        _finish(
+            deployment,
+            record,
+            "91 days without a change (clock moved), sweep",
+            nodes,
+            sent=sent,
+            recover_from=t0,
+        )
+    finally:
+        clock.reset(endpoint)
+
+
+def test_terminated_nodes_are_archived_and_stopped_ones_kept_not_poison(
+    deployment: Deployment, record: Callable
+) -> None:
+    nodes = Fleet.register(deployment, 12, seed=23)
+    nodes.scan()
+    truth = nodes.truth()
+    assert wait_converged(deployment, truth, poison=0)[1], "the scan must land"
+    ec2_nodes = [n for n in nodes.node_ids if n.startswith("i-") and truth[n]["non_compliant"]]
+    assert len(ec2_nodes) >= 4, "the fleet needs four non-compliant EC2 nodes"
+    gone, stopped = ec2_nodes[:2], ec2_nodes[2:4]
+    ec2 = deployment.aws.client("ec2")
+    ec2.terminate_instances(InstanceIds=gone)
+    ec2.stop_instances(InstanceIds=stopped)
+    t0 = time.monotonic()
+    # Events about the stopped nodes (SSM's, of their last scan) are not poison: only our poison is kept.
+    sent = _poison(deployment) + send_bodies(deployment, [nodes.event_body(n, truth[n]) for n in stopped])
+    _sweep(deployment)
+    # The terminated nodes must have no ACTIVE finding; everything else stays as SSM says.
+    final = {n: {**t, "non_compliant": t["non_compliant"] and n not in gone} for n, t in truth.items()}
+    _finish(
+        deployment,
+        record,
+        "2 nodes terminated, 2 stopped (+ their events)",
+        nodes,
+        sent=sent,
+        recover_from=t0,
+        truth=final,
+    )
+    archived = {f["Resources"][0]["Id"]: f for f in deployment.findings() if f["Resources"][0]["Id"] in gone}
+    assert {n: f["RecordState"] for n, f in archived.items()} == dict.fromkeys(gone, "ARCHIVED")
+    assert {f["ProductFields"]["patch-securityhub/ArchiveReason"] for f in archived.values()} == {
+        "node_terminated"
+    }
+    assert {f["Compliance"]["Status"] for f in archived.values()} == {"NOT_AVAILABLE"}
+
+
+def test_security_hub_reads_lag_10s_through_a_scan_then_install_burst(
+    deployment: Deployment, record: Callable
+) -> None:
+    nodes = Fleet.register(deployment, 8, seed=24)
+    endpoint = deployment.endpoint
+    shc.set_read_lag(endpoint, 10)
+    try:
+        t0 = time.monotonic()
+        received = shc.status(endpoint)["findings_received"]
+        sent = _poison(deployment) + nodes.scan()
+        scanned = nodes.truth()
+        non_compliant = [n for n, t in scanned.items() if t["non_compliant"]]
+        patched = non_compliant[: max(1, len(non_compliant) // 2)]
+        # The scan's findings reach Security Hub, and are not visible yet (10 s) when half of the
+        # non-compliant nodes install their patches and become compliant.
+        wait_until(
+            lambda: shc.status(endpoint)["findings_received"] - received,
+            lambda count: count >= len(non_compliant),
+            timeout=120,
+            what="the scan's imports",
+        )
+        sent += len(
+            ssm_control.scan_via_control(
+                endpoint, patched, "Install", account_id=deployment.account, region=deployment.aws.region
+            )["patch_states"]
+        )
+        _finish(
+            deployment,
+            record,
+            "GetFindings lags 10 s, Scan then Install",
+            nodes,
+            sent=sent,
+            recover_from=t0,
+            timeout=300.0,
+        )
+    finally:
+        shc.set_read_lag(endpoint, 0)
+    resolved = {
+        f["Resources"][0]["Id"]: f for f in deployment.findings() if f["Resources"][0]["Id"] in patched
+    }
+    assert {n: f["RecordState"] for n, f in resolved.items()} == dict.fromkeys(patched, "ARCHIVED")
+    # CreatedAt is the scan's import's: each resolution was built on the finding the scan created (a finding
+    # imported with no prior has CreatedAt == UpdatedAt).
+    assert all(f["CreatedAt"] < f["UpdatedAt"] for f in resolved.values()), resolved
 
 
 def _runtime_processes(function_name: str) -> int:

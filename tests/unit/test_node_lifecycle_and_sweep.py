@@ -36,6 +36,7 @@ from patch_securityhub.pipeline import (
     process,
 )
 from patch_securityhub.retry import Backoff
+from patch_securityhub.securityhub_io import RecentImports, parse_prior
 from patch_securityhub.ssm_read import parse_instance_information, parse_patch_state
 from unit_helpers import (
     ACCOUNT,
@@ -118,7 +119,7 @@ def test_a_terminated_node_has_its_active_finding_archived_with_a_reason(stubbed
     flow.node_information([], ids=[NODE])  # DescribeInstanceInformation leaves it out
     flow.instances({NODE: "terminated"})
     flow.prior_findings([published(NODE)], [finding_id(ACCOUNT, REGION, NODE)])
-    flow.import_ok()
+    flow.import_ok(verify=False)  # a node that is gone has no patch state to read again
     report = run(stubbed, [NodeRequest(NODE, ts("2026-11-23T11:00:00Z"), event_status="non_compliant")])
     outcome = report.outcomes[NODE]
     assert (outcome.status, outcome.reason) == (RESOLVED, "node_terminated")
@@ -138,7 +139,7 @@ def test_a_deregistered_hybrid_node_has_its_finding_archived_without_asking_ec2(
     flow = Flow(stubbed)
     flow.node_information([], ids=[HYBRID])
     flow.prior_findings([published(HYBRID)], [finding_id(ACCOUNT, REGION, HYBRID)])
-    flow.import_ok()
+    flow.import_ok(verify=False)
     report = run(stubbed, [NodeRequest(HYBRID)])
     assert report.outcomes[HYBRID].reason == "node_deregistered"
     assert imported[0]["ProductFields"]["patch-securityhub/ArchiveReason"] == "node_deregistered"
@@ -370,3 +371,62 @@ def test_a_sweep_stops_on_a_repeated_token_and_on_too_many_parts() -> None:
         sweep.run(
             {"continuation": {"sweep_id": "s", "phase": "x", "part": 1}}, LambdaContext(), sweep_runtime(aws)
         )
+
+
+# --- Security Hub's reads lag -------------------------------------------------------------------------------
+
+
+def test_a_recent_compliant_event_without_a_visible_finding_is_retried_then_skipped(stubbed) -> None:
+    event_time = ts("2026-11-23T11:59:00Z")  # a minute before NOW: the finding may not be visible yet
+    for attempt, status, reason in (
+        (1, TRANSIENT, "prior_not_visible"),
+        (3, SKIPPED, "compliant_no_finding"),
+    ):
+        flow = Flow(stubbed)
+        flow.node_information([info_row(NODE)])
+        flow.patch_states([compliant_row(NODE, OperationEndTime=ts("2026-11-23T11:58:00Z"))])
+        flow.prior_findings([], [finding_id(ACCOUNT, REGION, NODE)])
+        request = NodeRequest(NODE, event_time, event_status="compliant", attempt=attempt)
+        outcome = run(stubbed, [request]).outcomes[NODE]
+        assert (outcome.status, outcome.code) == (status, reason)
+        flow.assert_done()
+
+
+def test_a_containers_own_import_beats_a_lagging_read(stubbed, imported) -> None:
+    recent = RecentImports()
+    mine = published(NODE)
+    recent.remember(mine, mine["ProductArn"])
+    flow = Flow(stubbed)
+    flow.node_information([info_row(NODE)])
+    later = {"OperationStartTime": ts("2026-11-23T11:00:00Z"), "OperationEndTime": ts("2026-11-23T11:01:00Z")}
+    flow.patch_states([compliant_row(NODE, Operation="Install", **later)])
+    flow.prior_findings([], [finding_id(ACCOUNT, REGION, NODE)])  # GetFindings does not show it yet
+    flow.import_ok()
+    report = process(
+        [NodeRequest(NODE, ts("2026-11-23T11:01:05Z"), event_status="compliant")],
+        ssm_client=stubbed["ssm"],
+        securityhub_client=stubbed["securityhub"],
+        ec2_client=stubbed["ec2"],
+        account=ACCOUNT,
+        region=REGION,
+        now=NOW,
+        backoff=Backoff(sleep=no_sleep),
+        recent=recent,
+    )
+    assert report.outcomes[NODE].status == RESOLVED
+    (resolution,) = imported
+    assert resolution["CreatedAt"] == mine["CreatedAt"]  # the first import's, not now
+    assert resolution["RecordState"] == "ARCHIVED"
+    flow.assert_done()
+
+
+def test_recent_imports_are_bounded_and_only_newer_copies_win() -> None:
+    recent = RecentImports(capacity=2)
+    findings = [published(f"i-{i:017x}") for i in range(3)]
+    for finding in findings:
+        recent.remember(finding, finding["ProductArn"])
+    assert recent.newer_than(findings[0]["Id"], None) is None  # the oldest was dropped
+    kept = recent.newer_than(findings[2]["Id"], None)
+    assert kept is not None and kept.created_at == ts(findings[2]["CreatedAt"])
+    fresher = parse_prior({**findings[2], "UpdatedAt": "2026-11-23T11:00:00.000Z"}, product_arn=None)
+    assert recent.newer_than(findings[2]["Id"], fresher) is fresher

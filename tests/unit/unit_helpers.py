@@ -223,6 +223,7 @@ class Flow:
             )
 
     def patch_states(self, rows: list[dict[str, Any]], ids: list[str] | None = None) -> None:
+        self.last_states = rows
         ids = sorted(ids if ids is not None else [r["InstanceId"] for r in rows])
         for start in range(0, len(ids), 50):
             chunk = ids[start : start + 50]
@@ -269,7 +270,11 @@ class Flow:
             },
         )
 
-    def import_ok(self, failed: list[dict[str, Any]] | None = None, count: int = 1) -> None:
+    def import_ok(
+        self, failed: list[dict[str, Any]] | None = None, count: int = 1, verify: bool = True
+    ) -> None:
+        """A BatchImportFindings answer, then (verify) the pipeline's read of the patch states again after the
+        import: SSM unchanged (the rows of the last patch_states)."""
         failed = failed or []
         self.securityhub.add_response(
             "batch_import_findings",
@@ -279,6 +284,10 @@ class Flow:
                 "FailedFindings": failed,
             },
         )
+        if verify and len(failed) < count:
+            self.ssm.add_response(
+                "describe_instance_patch_states", {"InstancePatchStates": getattr(self, "last_states", [])}
+            )
 
     def assert_done(self) -> None:
         self.ssm.assert_no_pending_responses()

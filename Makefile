@@ -74,7 +74,9 @@ test-offline: venv ## the suites that need no service: unit, plan, tools (two wo
 	$(PYTEST) -n 2 --dist loadfile $(OFFLINE_SUITES)
 
 # Suites that need no service run on two workers (a module's tests stay on one worker: module fixtures such
-# as the package builds run once); the suites on LocalStack share one instance and its deployments, in order.
+# as the package builds run once). The suites on LocalStack run on two workers too, each with a LocalStack of
+# its own (the local AWS's switches and clock are process-wide): the fault matrix on one, the local AWS's own
+# tests and the end-to-end suite (sharing their deployments, in order) on the other.
 OFFLINE_SUITES   := tests/unit tests/plan tests/tools
 LOCALSTACK_SUITES := tests/localstack_ext/tests tests/e2e tests/faults
 
@@ -82,7 +84,7 @@ LOCALSTACK_SUITES := tests/localstack_ext/tests tests/e2e tests/faults
 test: venv ## all tests: lint, unit, plan, tools, the local AWS, end to end, fault matrix (what .ci/run calls)
 	$(MAKE) lint
 	$(PYTEST) -n 2 --dist loadfile $(OFFLINE_SUITES)
-	$(PYTEST) $(LOCALSTACK_SUITES)
+	$(PYTEST) -n 2 --dist loadgroup $(LOCALSTACK_SUITES)
 
 .PHONY: demo
 demo: venv package ## the main job: LocalStack + examples/complete + a simulated fleet scanned into Security Hub

@@ -12,6 +12,7 @@ DEFAULT_SSM_READ_CONCURRENCY = 8
 MAX_SSM_READ_CONCURRENCY = 32
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_MAX_REDRIVES = 5
+DEFAULT_READ_BEHIND_RETRIES = 2
 MAX_MAX_REDRIVES = 100
 _QUEUE_URL = re.compile(r"^https?://\S+/\d{12}/[A-Za-z0-9_-]{1,80}(\.fifo)?$")
 _QUEUE_ARN = re.compile(r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")
@@ -30,6 +31,9 @@ class ForwarderConfig:
     onprem_resource_type: str = "AwsEc2Instance"
     resolve_native_findings: bool = False
     ssm_read_concurrency: int = DEFAULT_SSM_READ_CONCURRENCY
+    # Receives of an event whose effect SSM's or Security Hub's read does not show yet, before it is left to
+    # the sweep: fewer than the queue's maxReceiveCount, so such an event never reaches the DLQ.
+    read_behind_retries: int = DEFAULT_READ_BEHIND_RETRIES
     log_level: str = "INFO"
 
 
@@ -125,6 +129,7 @@ def load_forwarder_config(env: Mapping[str, str] | None = None) -> ForwarderConf
         ssm_read_concurrency=_whole(
             env, "PSH_SSM_READ_CONCURRENCY", 1, MAX_SSM_READ_CONCURRENCY, DEFAULT_SSM_READ_CONCURRENCY
         ),
+        read_behind_retries=_whole(env, "PSH_READ_BEHIND_RETRIES", 0, 10, DEFAULT_READ_BEHIND_RETRIES),
         log_level=_choice(env, "PSH_LOG_LEVEL", LOG_LEVELS, "INFO"),
     )
 

@@ -238,6 +238,7 @@ def run_pipeline(
         backoff=backoff,
         logger=runtime.logger,
         read_concurrency=runtime.config.ssm_read_concurrency,
+        read_behind_retries=runtime.config.read_behind_retries,
         recent=runtime.recent,
     )
 

@@ -72,7 +72,8 @@ TRANSIENT_REASONS = frozenset(
     }
 )
 # An event whose compliance status SSM's read does not show yet (the read is not from a later operation) is
-# handed back this many times (its SQS receive count), then left to the sweep.
+# handed back this many times (its SQS receive count), then left to the sweep (the forwarder's
+# PSH_READ_BEHIND_RETRIES; the module keeps it below the queue's maxReceiveCount).
 READ_BEHIND_RETRIES = 2
 # A compliant node without a visible finding, on an event this recent: its finding may exist and not be
 # visible yet (Security Hub's reads lag). Handed back READ_BEHIND_RETRIES times before `compliant_no_finding`.

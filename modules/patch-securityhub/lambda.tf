@@ -38,7 +38,10 @@ locals {
     PSH_ONPREM_RESOURCE_TYPE    = var.onprem_resource_type
     PSH_RESOLVE_NATIVE_FINDINGS = var.resolve_native_findings ? "true" : "false"
     PSH_SSM_READ_CONCURRENCY    = tostring(var.ssm_read_concurrency)
-    PSH_LOG_LEVEL               = var.log_level
+    # Receives of an event whose read lags before it is left to the sweep: fewer than maxReceiveCount, so such
+    # an event never reaches the DLQ (where the redrive would bring it back with a fresh receive count).
+    PSH_READ_BEHIND_RETRIES = tostring(max(0, min(2, var.max_receive_count - 1)))
+    PSH_LOG_LEVEL           = var.log_level
   }
 
   redrive_environment = {

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from psh_localstack.client import securityhub as securityhub_control
 from psh_stage.deployments import Deployment, build_package, deploy
+from psh_stage.pytest_plugin import run_on_one_worker
 
 E2E_ACCOUNT = "111111111111"
 
@@ -30,3 +31,8 @@ def deployment(localstack: Any, package: Path) -> Iterator[Deployment]:
     yield deployed
     securityhub_control.clear_fault(localstack.endpoint)
     deployed.stage.destroy()
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the xdist_group marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    run_on_one_worker(items, Path(__file__).parent, "aws")

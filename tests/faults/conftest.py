@@ -18,6 +18,7 @@ import pytest
 from psh_localstack.client import securityhub as securityhub_control
 from psh_localstack.client import ssm as ssm_control
 from psh_stage.deployments import Deployment, build_package, deploy
+from psh_stage.pytest_plugin import run_on_one_worker
 from psh_stage.report import write_page
 
 FAULTS_ACCOUNT = "222222222222"
@@ -57,10 +58,22 @@ def no_fault_left_behind(localstack: Any) -> Iterator[None]:
     clear_faults(localstack.endpoint)
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The rows of this process (a pytest-xdist worker's, or the only process's) go to build/faults.json."""
+    if ROWS:
+        matrix.write_results(ROWS)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controller (or the only process): no stale rows
+        matrix.RESULTS_FILE.unlink(missing_ok=True)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not ROWS:
+    rows = ROWS or matrix.read_results()  # under pytest-xdist the rows were written by a worker
+    if not rows:
         return
-    matrix.write_results(ROWS)
+    ROWS[:] = rows
     terminalreporter.section("fault matrix")
     terminalreporter.write_line(matrix.table(ROWS))
     terminalreporter.write_line(f"written to {matrix.RESULTS_FILE}")
@@ -68,3 +81,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if page:
         write_page(Path(page), "Fault matrix", "make faults", matrix.page_body(ROWS))
         terminalreporter.write_line(f"and to {page}")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the xdist_group marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    run_on_one_worker(items, Path(__file__).parent, "faults")

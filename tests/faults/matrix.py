@@ -286,3 +286,9 @@ def page_body(rows: list[Row]) -> str:
 def write_results(rows: list[Row], path: Path = RESULTS_FILE) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
+
+
+def read_results(path: Path = RESULTS_FILE) -> list[Row]:
+    if not path.exists():
+        return []
+    return [Row(**row) for row in json.loads(path.read_text())]

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from patch_securityhub.config import ConfigError, account_from_context, load_forwarder_config
+from patch_securityhub.config import (
+    ConfigError,
+    account_from_context,
+    load_forwarder_config,
+    load_sweep_config,
+)
 from unit_helpers import ACCOUNT, REGION, LambdaContext
 
 QUEUE = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/patch-securityhub-quarantine"
@@ -35,6 +40,8 @@ def test_localstack_style_queue_url_is_accepted() -> None:
         ({"PSH_RESOLVE_NATIVE_FINDINGS": "maybe"}, "PSH_RESOLVE_NATIVE_FINDINGS"),
         ({"PSH_LOG_LEVEL": "LOUD"}, "PSH_LOG_LEVEL"),
         ({"AWS_REGION": "mars"}, "AWS_REGION"),
+        ({"PSH_READ_BEHIND_RETRIES": "11"}, "PSH_READ_BEHIND_RETRIES"),
+        ({"PSH_READ_BEHIND_RETRIES": "-1"}, "PSH_READ_BEHIND_RETRIES"),
     ],
 )
 def test_invalid_settings_name_the_variable(overrides: dict[str, str], variable: str) -> None:
@@ -69,3 +76,16 @@ def test_account_comes_from_the_function_arn() -> None:
 
     with pytest.raises(ConfigError, match="account id"):
         account_from_context(Broken())
+
+
+def test_read_behind_retries_default_and_setting() -> None:
+    base = {"AWS_REGION": REGION, "PSH_QUARANTINE_QUEUE_URL": QUEUE}
+    assert load_forwarder_config(base).read_behind_retries == 2
+    assert load_forwarder_config({**base, "PSH_READ_BEHIND_RETRIES": "0"}).read_behind_retries == 0
+
+
+def test_sweep_config_needs_the_event_queue() -> None:
+    env = {"AWS_REGION": REGION, "PSH_MAIN_QUEUE_URL": QUEUE.replace("quarantine", "events")}
+    assert load_sweep_config(env).main_queue_url == env["PSH_MAIN_QUEUE_URL"]
+    with pytest.raises(ConfigError, match="PSH_MAIN_QUEUE_URL"):
+        load_sweep_config({"AWS_REGION": REGION})

@@ -7,6 +7,8 @@ uses its own account (LocalStack maps a 12-digit access key to that account) and
 
 from __future__ import annotations
 
+import fcntl
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -54,7 +56,22 @@ class Deployment:
 
 
 def build_package() -> Path:
-    """The real Lambda zips of the stage's architecture, built the way `make package` builds them."""
+    """The real Lambda zips of the stage's architecture, built the way `make package` builds them: once per
+    test run, whichever of the run's pytest-xdist workers comes first (the others wait for it and reuse them:
+    a zip rewritten while another worker's Terraform reads it would be torn)."""
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
+    marker = PACKAGES / ".built-for-run"
+    PACKAGES.mkdir(parents=True, exist_ok=True)
+    with open(PACKAGES / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if run_id and marker.exists() and marker.read_text() == run_id:
+            return DIST
+        _build()
+        marker.write_text(run_id)
+    return DIST
+
+
+def _build() -> None:
     result = subprocess.run(
         [
             sys.executable,
@@ -71,7 +88,6 @@ def build_package() -> Path:
     )
     if result.returncode != 0:  # e.g. an untracked runtime file: the builder says which
         raise RuntimeError(f"build_package.py failed ({result.returncode}): {result.stderr.strip()}")
-    return DIST
 
 
 def deploy(localstack_env: dict[str, str], account: str, name: str, **tf_vars: Any) -> Deployment:

@@ -38,7 +38,10 @@ VENV = BUILD / "localstack" / "venv"
 # One instance by default (build/localstack, settings in build/localstack.env). PSH_LOCALSTACK_INSTANCE=<name>
 # runs a separate one (build/localstack-<name>/, its settings in that folder), e.g. for a developer's scratch
 # work beside a running test suite; the venvs are shared.
-_INSTANCE = os.environ.get("PSH_LOCALSTACK_INSTANCE", "")
+# Under pytest-xdist each worker after the first gets an instance of its own (gw1 -> "gw1"): the local AWS's
+# switches (faults, behaviours, its clock) are process-wide, so suites that run at once must not share one.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_INSTANCE = os.environ.get("PSH_LOCALSTACK_INSTANCE", "") or ("" if _WORKER in ("", "gw0") else _WORKER)
 HOME = BUILD / (f"localstack-{_INSTANCE}" if _INSTANCE else "localstack")
 LOG = HOME / "localstack.log"
 PID_FILE = HOME / "pid"

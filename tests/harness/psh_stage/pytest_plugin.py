@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from psh_stage import lifecycle
+
+
+def run_on_one_worker(items: list[pytest.Item], directory: Path, group: str) -> None:
+    """Mark the tests under `directory` to run on one pytest-xdist worker, in order (`--dist loadgroup`):
+    the suites that share a deployment stay together, and each worker has a LocalStack of its own
+    (psh_stage.lifecycle), so suites of other groups run beside them without sharing its switches."""
+    for item in items:
+        if item.path.is_relative_to(directory):
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")

@@ -8,12 +8,14 @@ account id), so tests never see each other's hubs or findings and need no global
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
 from localaws_helpers import SSM_ACCOUNT, Account, make_client, random_account_id
+from psh_stage.pytest_plugin import run_on_one_worker
 
 
 @pytest.fixture
@@ -51,3 +53,8 @@ def ssm_client(endpoint: str) -> Any:
         aws_secret_access_key="test",
         config=Config(retries={"max_attempts": 1, "mode": "standard"}),
     )
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the xdist_group marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    run_on_one_worker(items, Path(__file__).parent, "aws")

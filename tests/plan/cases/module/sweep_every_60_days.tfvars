@@ -1,0 +1,1 @@
+sweep_schedule_expression = "rate(60 days)"

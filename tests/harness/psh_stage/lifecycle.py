@@ -47,6 +47,8 @@ LOG = HOME / "localstack.log"
 PID_FILE = HOME / "pid"
 ENV_FILE = HOME / "localstack.env" if _INSTANCE else BUILD / "localstack.env"
 LOCK_FILE = BUILD / f".localstack{'-' + _INSTANCE if _INSTANCE else ''}.lock"
+# The venvs are shared by every instance: the first to start builds them, the others wait and reuse them.
+VENVS_LOCK_FILE = BUILD / ".localstack-venvs.lock"
 REQUIREMENTS = REQUIREMENTS_DIR / "localstack.txt"
 REQUIREMENTS_IN = REQUIREMENTS_DIR / "localstack.in"
 EXTENSION = LOCAL_AWS
@@ -132,10 +134,10 @@ def pick_localstack_python() -> str:
 
 
 @contextlib.contextmanager
-def _locked() -> Iterator[None]:
+def _locked(lock_file: Path = LOCK_FILE) -> Iterator[None]:
     """Serialise up/down between concurrent callers (several pytest sessions, make targets)."""
     BUILD.mkdir(parents=True, exist_ok=True)
-    with open(LOCK_FILE, "w") as handle:
+    with open(lock_file, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -446,8 +448,9 @@ def up(verbose: bool = True) -> Running:
         stale = _read_pid()
         if stale and _alive(stale):
             _stop(stale)
-        python = ensure_localstack_venv()
-        lambda_python = ensure_lambda_runtime()
+        with _locked(VENVS_LOCK_FILE):
+            python = ensure_localstack_venv()
+            lambda_python = ensure_lambda_runtime()
         clear_plux_cache()
         port = _free_port()
         endpoint = f"http://127.0.0.1:{port}"

@@ -18,7 +18,7 @@ from .events import EventRejectedError, SweepRequest, parse_message
 from .logs import JsonLogger
 from .pipeline import PERMANENT, TRANSIENT, NodeRequest, ProcessReport, process
 from .quarantine import envelope
-from .retry import Backoff, error_code
+from .retry import Backoff, error_code, time_left
 from .securityhub_io import RecentImports
 
 NODE_ID = re.compile(r"^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17})$")
@@ -59,13 +59,6 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     if _RUNTIME is None:
         _RUNTIME = create_runtime()
     return handle(event, context, _RUNTIME)
-
-
-def _remaining(context: Any) -> Any:
-    getter = getattr(context, "get_remaining_time_in_millis", None)
-    if getter is None:
-        return None
-    return lambda: getter() / 1000.0
 
 
 def quarantine(runtime: Runtime, backoff: Backoff, record: dict[str, Any], reason: str, detail: str) -> bool:
@@ -132,7 +125,7 @@ def handle(event: Any, context: Any, runtime: Runtime) -> dict[str, Any]:
 def handle_sqs_batch(records: list[Any], context: Any, runtime: Runtime) -> dict[str, Any]:
     account = account_from_context(context)
     region = runtime.config.region
-    backoff = Backoff(remaining_seconds=_remaining(context), sleep=runtime.sleep)
+    backoff = Backoff(remaining_seconds=time_left(context), sleep=runtime.sleep)
     failures: list[str] = []
     nodes_by_message: dict[str, list[str]] = {}
     requests: list[NodeRequest] = []
@@ -252,7 +245,7 @@ def handle_reconcile(instance_ids: Any, context: Any, runtime: Runtime) -> dict[
     if bad:
         raise ValueError(f"not managed node ids: {bad[:5]}")
     account = account_from_context(context)
-    backoff = Backoff(remaining_seconds=_remaining(context), sleep=runtime.sleep)
+    backoff = Backoff(remaining_seconds=time_left(context), sleep=runtime.sleep)
     report = run_pipeline([NodeRequest(i) for i in instance_ids], runtime, account, backoff)
     summary: dict[str, int] = {}
     for outcome in report.outcomes.values():

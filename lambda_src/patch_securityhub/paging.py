@@ -35,15 +35,22 @@ def out_of_time(backoff: Backoff) -> bool:
 
 
 def pages(
-    backoff: Backoff, method: Callable[..., Any], operation: str, /, **kwargs: Any
+    backoff: Backoff,
+    method: Callable[..., Any],
+    operation: str,
+    /,
+    *,
+    start_token: str | None = None,
+    **kwargs: Any,
 ) -> Iterator[dict[str, Any]]:
-    """Every page of `method(**kwargs)`, following NextToken; raises PagingError (see the module doc)."""
-    seen: set[str] = set()
-    token: str | None = None
-    for _ in range(MAX_PAGES):
+    """Every page of `method(**kwargs)`, following NextToken; raises PagingError (see the module doc).
+    `start_token` resumes a chain an earlier call stopped in (that token counts as received)."""
+    seen: set[str] = {start_token} if start_token else set()
+    token = start_token
+    for number in range(MAX_PAGES):
         # The first page is guarded by the Backoff alone, as any single call; every following page first
         # checks that the invocation still has more than its reserve left.
-        if token and out_of_time(backoff):
+        if number and out_of_time(backoff):
             raise PagingError("paging_deadline", f"{operation}: the invocation's deadline is near")
         params = dict(kwargs)
         if token:

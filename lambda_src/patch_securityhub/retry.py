@@ -69,6 +69,12 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, (TimeoutError, OSError))
 
 
+def time_left(context: Any) -> Callable[[], float] | None:
+    """Seconds left in the invocation, read from a Lambda context (None without one: no deadline)."""
+    getter = getattr(context, "get_remaining_time_in_millis", None)
+    return None if getter is None else (lambda: getter() / 1000.0)
+
+
 # Of the time an invocation has, this share (at most MAX_RESERVE_SECONDS) is kept for reporting results and
 # quarantining: a fixed reserve would leave a short-timeout function no time to retry at all.
 RESERVE_FRACTION = 0.25

@@ -36,7 +36,8 @@ from .events import SWEEP_IDS_PER_MESSAGE, sweep_message
 from .finding import GENERATOR_ID, product_arn
 from .logs import JsonLogger
 from .model import is_node_id
-from .retry import Backoff
+from .paging import PagingError, pages
+from .retry import Backoff, time_left
 
 PHASES = ("nodes", "findings")
 CONTINUE_RESERVE_SECONDS = 60.0
@@ -120,11 +121,6 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         return run(event, context, _RUNTIME)
 
 
-def _remaining(context: Any) -> Callable[[], float] | None:
-    getter = getattr(context, "get_remaining_time_in_millis", None)
-    return None if getter is None else (lambda: getter() / 1000.0)
-
-
 def node_id_of_finding(finding: dict[str, Any]) -> str | None:
     """The node a finding of this product is about: its resource's id (finding ids end in the node id too)."""
     for resource in finding.get("Resources") or []:
@@ -139,7 +135,7 @@ def run(event: Any, context: Any, runtime: SweepRuntime) -> dict[str, Any]:
     account = account_from_context(context)
     region = runtime.config.region
     cursor = cursor_from_event(event, datetime.now(UTC))
-    remaining = _remaining(context)
+    remaining = time_left(context)
     backoff = Backoff(remaining_seconds=remaining, sleep=runtime.sleep)
     summary = {"sweep_id": cursor.sweep_id, "part": cursor.part, "nodes": 0, "findings": 0, "messages": 0}
     if cursor.part > MAX_PARTS:
@@ -159,53 +155,71 @@ def run(event: Any, context: Any, runtime: SweepRuntime) -> dict[str, Any]:
             backoff.call(runtime.sqs.send_message, QueueUrl=runtime.config.main_queue_url, MessageBody=body)
             summary["messages"] += 1
 
-    def read_page(phase: str, token: str | None) -> tuple[list[str], str | None]:
-        extra = {"NextToken": token} if token else {}
+    def listing(phase: str) -> tuple[Callable[..., Any], str, dict[str, Any]]:
         if phase == "nodes":
-            page = backoff.call(runtime.ssm.describe_instance_information, MaxResults=NODES_PER_PAGE, **extra)
-            ids = [n.get("InstanceId") for n in page.get("InstanceInformationList") or []]
-            node_ids = sorted({i for i in ids if is_node_id(i)})
-            summary["nodes"] += len(node_ids)
-        else:
-            page = backoff.call(
-                runtime.securityhub.get_findings,
-                Filters={
-                    "ProductArn": [{"Value": own_product, "Comparison": "EQUALS"}],
-                    "GeneratorId": [{"Value": GENERATOR_ID, "Comparison": "EQUALS"}],
-                    "RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}],
-                },
-                MaxResults=FINDINGS_PER_PAGE,
-                **extra,
+            return (
+                runtime.ssm.describe_instance_information,
+                "DescribeInstanceInformation",
+                {"MaxResults": NODES_PER_PAGE},
             )
-            found = (node_id_of_finding(f) for f in page.get("Findings") or [] if isinstance(f, dict))
-            node_ids = sorted({n for n in found if n is not None})
-            summary["findings"] += len(node_ids)
-        next_token = page.get("NextToken")
-        return node_ids, next_token if isinstance(next_token, str) and next_token else None
+        filters = {
+            "ProductArn": [{"Value": own_product, "Comparison": "EQUALS"}],
+            "GeneratorId": [{"Value": GENERATOR_ID, "Comparison": "EQUALS"}],
+            "RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}],
+        }
+        return (
+            runtime.securityhub.get_findings,
+            "GetFindings",
+            {
+                "Filters": filters,
+                "MaxResults": FINDINGS_PER_PAGE,
+            },
+        )
 
-    first_page = True
-    while True:
-        if not first_page and remaining is not None and remaining() < CONTINUE_RESERVE_SECONDS:
-            following = Cursor(cursor.sweep_id, cursor.phase, cursor.next_token, cursor.part + 1)
-            runtime.lambda_.invoke(
-                FunctionName=context.invoked_function_arn,
-                InvocationType="Event",
-                Payload=json.dumps(following.as_event()).encode(),
+    def node_ids_of(phase: str, page: dict[str, Any]) -> list[str]:
+        if phase == "nodes":
+            found = (
+                n.get("InstanceId") for n in page.get("InstanceInformationList") or [] if isinstance(n, dict)
             )
-            runtime.logger.info("sweep_continued", **summary, phase=cursor.phase)
-            return {**summary, "action": "continued", "phase": cursor.phase}
-        first_page = False
-        node_ids, next_token = read_page(cursor.phase, cursor.next_token)
-        if node_ids:
-            send(cursor.phase, node_ids)
-        if next_token is not None and next_token == cursor.next_token:
-            runtime.logger.error("sweep_repeated_token", sweep_id=cursor.sweep_id, phase=cursor.phase)
-            return {**summary, "action": "stopped", "reason": "repeated_token"}
-        if next_token is not None:
-            cursor.next_token = next_token
-            continue
+        else:
+            found = (node_id_of_finding(f) for f in page.get("Findings") or [] if isinstance(f, dict))
+        return sorted({n for n in found if is_node_id(n)})
+
+    def continue_in_new_invocation() -> dict[str, Any]:
+        following = Cursor(cursor.sweep_id, cursor.phase, cursor.next_token, cursor.part + 1)
+        runtime.lambda_.invoke(
+            FunctionName=context.invoked_function_arn,
+            InvocationType="Event",
+            Payload=json.dumps(following.as_event()).encode(),
+        )
+        runtime.logger.info("sweep_continued", **summary, phase=cursor.phase)
+        return {**summary, "action": "continued", "phase": cursor.phase}
+
+    def time_is_short() -> bool:
+        return remaining is not None and remaining() < CONTINUE_RESERVE_SECONDS
+
+    while True:
+        method, operation, params = listing(cursor.phase)
+        try:
+            # paging.pages: empty pages with a NextToken do not end the walk, a repeated token stops it.
+            for page in pages(backoff, method, operation, start_token=cursor.next_token, **params):
+                node_ids = node_ids_of(cursor.phase, page)
+                summary[cursor.phase] += len(node_ids)
+                if node_ids:
+                    send(cursor.phase, node_ids)
+                token = page.get("NextToken")
+                cursor.next_token = token if isinstance(token, str) and token else None
+                if cursor.next_token is not None and time_is_short():
+                    return continue_in_new_invocation()
+        except PagingError as exc:
+            if exc.code == "paging_repeated_token":
+                runtime.logger.error("sweep_repeated_token", sweep_id=cursor.sweep_id, phase=cursor.phase)
+                return {**summary, "action": "stopped", "reason": "repeated_token"}
+            return continue_in_new_invocation()  # the page bound or the deadline: go on from the last page
         if cursor.phase == "nodes":
             cursor.phase, cursor.next_token = "findings", None
+            if time_is_short():
+                return continue_in_new_invocation()
             continue
         runtime.logger.info("sweep_done", **summary)
         return {**summary, "action": "done"}

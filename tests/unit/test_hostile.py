@@ -27,7 +27,7 @@ from patch_securityhub.finding import (
 )
 from patch_securityhub.finding_check import finding_errors
 from patch_securityhub.model import NodeSnapshot, PatchItem, is_node_id
-from patch_securityhub.paging import MAX_PAGES, PagingError
+from patch_securityhub.paging import MAX_PAGES, PagingError, pages
 from patch_securityhub.pipeline import (
     PERMANENT,
     PERMANENT_REASONS,
@@ -35,7 +35,6 @@ from patch_securityhub.pipeline import (
     TRANSIENT,
     TRANSIENT_REASONS,
     NodeRequest,
-    process,
 )
 from patch_securityhub.retry import Backoff
 from patch_securityhub.securityhub_io import SecurityHubFindings, parse_prior
@@ -51,6 +50,7 @@ from unit_helpers import (
     instance_patch,
     no_sleep,
     patch_state_row,
+    process_stubbed,
     ts,
 )
 
@@ -60,17 +60,7 @@ NODES = ["i-00000000000000001", "i-00000000000000002", "i-00000000000000003"]
 
 def run(stubbed: dict[str, Any], nodes: list[str], **kwargs: Any) -> pipeline.ProcessReport:
     """process() over `nodes`; every permanent or transient outcome must carry a code of the closed sets."""
-    report = process(
-        [NodeRequest(n) for n in nodes],
-        ssm_client=stubbed["ssm"],
-        securityhub_client=stubbed["securityhub"],
-        ec2_client=stubbed["ec2"],
-        account=ACCOUNT,
-        region=REGION,
-        now=NOW,
-        backoff=kwargs.pop("backoff", Backoff(sleep=no_sleep)),
-        **kwargs,
-    )
+    report = process_stubbed(stubbed, [NodeRequest(n) for n in nodes], now=NOW, **kwargs)
     for outcome in report.outcomes.values():
         if outcome.status == PERMANENT:
             assert outcome.code in PERMANENT_REASONS, outcome
@@ -308,6 +298,27 @@ def test_a_server_that_never_stops_paging_is_bounded(stubbed) -> None:
     with pytest.raises(PagingError) as stopped:
         SsmReader(stubbed["ssm"], Backoff(sleep=no_sleep)).node_information([NODES[0]])
     assert stopped.value.code == "paging_too_many_pages"
+    ssm.assert_no_pending_responses()
+
+
+def test_paging_resumed_from_a_token_sends_it_and_refuses_it_back(stubbed) -> None:
+    ssm = stubbed["ssm_stub"]
+    ssm.add_response(
+        "describe_instance_information",
+        {"InstanceInformationList": [], "NextToken": "t9"},
+        {"MaxResults": 50, "NextToken": "t9"},
+    )
+    chain = pages(
+        Backoff(sleep=no_sleep),
+        stubbed["ssm"].describe_instance_information,
+        "Op",
+        start_token="t9",
+        MaxResults=50,
+    )
+    assert next(chain) == {"InstanceInformationList": [], "NextToken": "t9"}
+    with pytest.raises(PagingError) as stopped:
+        next(chain)
+    assert stopped.value.code == "paging_repeated_token"  # the token it resumed from counts as received
     ssm.assert_no_pending_responses()
 
 

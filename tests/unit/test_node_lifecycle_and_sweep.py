@@ -33,9 +33,7 @@ from patch_securityhub.pipeline import (
     TRANSIENT,
     TRANSIENT_REASONS,
     NodeRequest,
-    process,
 )
-from patch_securityhub.retry import Backoff
 from patch_securityhub.securityhub_io import RecentImports, parse_prior
 from patch_securityhub.ssm_read import parse_instance_information, parse_patch_state
 from unit_helpers import (
@@ -48,6 +46,7 @@ from unit_helpers import (
     info_row,
     no_sleep,
     patch_state_row,
+    process_stubbed,
     ts,
 )
 
@@ -73,16 +72,7 @@ def published(node: str) -> dict[str, Any]:
 
 
 def run(stubbed: dict[str, Any], requests: list[NodeRequest]) -> Any:
-    return process(
-        requests,
-        ssm_client=stubbed["ssm"],
-        securityhub_client=stubbed["securityhub"],
-        ec2_client=stubbed["ec2"],
-        account=ACCOUNT,
-        region=REGION,
-        now=NOW,
-        backoff=Backoff(sleep=no_sleep),
-    )
+    return process_stubbed(stubbed, requests, now=NOW)
 
 
 @pytest.fixture
@@ -402,15 +392,10 @@ def test_a_containers_own_import_beats_a_lagging_read(stubbed, imported) -> None
     flow.patch_states([compliant_row(NODE, Operation="Install", **later)])
     flow.prior_findings([], [finding_id(ACCOUNT, REGION, NODE)])  # GetFindings does not show it yet
     flow.import_ok()
-    report = process(
+    report = process_stubbed(
+        stubbed,
         [NodeRequest(NODE, ts("2026-11-23T11:01:05Z"), event_status="compliant")],
-        ssm_client=stubbed["ssm"],
-        securityhub_client=stubbed["securityhub"],
-        ec2_client=stubbed["ec2"],
-        account=ACCOUNT,
-        region=REGION,
         now=NOW,
-        backoff=Backoff(sleep=no_sleep),
         recent=recent,
     )
     assert report.outcomes[NODE].status == RESOLVED

@@ -11,6 +11,8 @@ import botocore.session
 from botocore.stub import Stubber
 from botocore.validate import ParamValidator
 from patch_securityhub.finding_check import finding_errors
+from patch_securityhub.pipeline import NodeRequest, ProcessReport, process
+from patch_securityhub.retry import Backoff
 from patch_securityhub.ssm_read import STATE_FILTER_VALUES
 from psh_stage import events
 
@@ -180,6 +182,23 @@ def mutated_event(mutations: list[tuple[tuple[str, ...], Any]]) -> dict[str, Any
 def node_ids(count: int, prefix: str = "i-") -> list[str]:
     width = 17
     return [f"{prefix}{index:0{width}x}" for index in range(1, count + 1)]
+
+
+def process_stubbed(
+    stubbed: dict[str, Any], requests: list[NodeRequest], *, now: datetime, **kwargs: Any
+) -> ProcessReport:
+    """pipeline.process() over the `stubbed` fixture's clients, in ACCOUNT/REGION, without backoff pauses."""
+    kwargs.setdefault("backoff", Backoff(sleep=no_sleep))
+    return process(
+        requests,
+        ssm_client=stubbed["ssm"],
+        securityhub_client=stubbed["securityhub"],
+        ec2_client=stubbed["ec2"],
+        account=ACCOUNT,
+        region=REGION,
+        now=now,
+        **kwargs,
+    )
 
 
 def no_sleep(_seconds: float) -> None:

@@ -15,6 +15,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from localaws_helpers import SSM_ACCOUNT, Account, make_client, random_account_id
+from psh_localstack.client import ssm as ssm_control
 from psh_stage.pytest_plugin import run_on_one_worker
 
 
@@ -53,6 +54,21 @@ def ssm_client(endpoint: str) -> Any:
         aws_secret_access_key="test",
         config=Config(retries={"max_attempts": 1, "mode": "standard"}),
     )
+
+
+@pytest.fixture
+def ssm_behaviour(endpoint: str) -> Iterator[str]:
+    """The endpoint, with the SSM behaviour switches at their defaults before and after the test."""
+    ssm_control.reset_behaviour(endpoint)
+    yield endpoint
+    ssm_control.reset_behaviour(endpoint)
+
+
+@pytest.fixture
+def fleet_account(endpoint: str) -> tuple[str, Any]:
+    """(account id, an SSM client of it making one attempt): a fresh account sees only its own nodes."""
+    account_id = random_account_id()
+    return account_id, make_client(endpoint, account_id, service="ssm")
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the xdist_group marks

@@ -20,9 +20,11 @@ REGION = "us-east-1"
 SSM_ACCOUNT = "333333333333"  # the account of the `ssm_client` fixture: nodes registered there are its own
 
 
-def make_client(endpoint: str, account_id: str, region: str = REGION, validate: bool = True) -> Any:
+def make_client(
+    endpoint: str, account_id: str, region: str = REGION, validate: bool = True, service: str = "securityhub"
+) -> Any:
     return boto3.client(
-        "securityhub",
+        service,
         endpoint_url=endpoint,
         region_name=region,
         aws_access_key_id=account_id,

@@ -1,45 +1,19 @@
 """Systems Manager reads as AWS documents them: node ids (DescribeInstanceInformation,
 DescribeInstancePatches, DescribeInstancePatchStates), DescribeInstanceInformation's paging,
-ListComplianceItems' one resource id, DescribeInstancePatches' State spelling; and the behaviour switches
-(/_psh/ssm/behaviour)."""
+ListComplianceItems' one resource id, DescribeInstancePatches' State spelling; and the ssm_behaviour switches
+(/_psh/ssm/ssm_behaviour)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from localaws_helpers import error_code, random_account_id
 from psh_localstack.client import ssm as ssm_control
 
 REGION = "us-east-1"
-
-
-@pytest.fixture
-def behaviour(endpoint: str) -> Iterator[str]:
-    """The endpoint, with the behaviour switches at their defaults before and after the test."""
-    ssm_control.reset_behaviour(endpoint)
-    yield endpoint
-    ssm_control.reset_behaviour(endpoint)
-
-
-@pytest.fixture
-def fleet_account(endpoint: str) -> tuple[str, Any]:
-    """(account id, an SSM client of it making one attempt): a fresh account sees only its own nodes."""
-    account_id = random_account_id()
-    client = boto3.client(
-        "ssm",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id=account_id,
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-    )
-    return account_id, client
 
 
 def _node_id(prefix: str = "i-") -> str:
@@ -75,10 +49,10 @@ def _all_pages(call: Any, key: str, **kwargs: Any) -> tuple[list[Any], list[int]
 )
 @pytest.mark.parametrize("legacy", [False, True])
 def test_an_invalid_or_unknown_node_id_fails_the_whole_call(
-    behaviour: str, fleet_account: tuple[str, Any], bad_id: str, legacy: bool
+    ssm_behaviour: str, fleet_account: tuple[str, Any], bad_id: str, legacy: bool
 ) -> None:
     account_id, ssm = fleet_account
-    [known] = _register(behaviour, account_id, 1)
+    [known] = _register(ssm_behaviour, account_id, 1)
     ids = [known, bad_id]
     request = (
         {"InstanceInformationFilterList": [{"key": "InstanceIds", "valueSet": ids}]}
@@ -90,22 +64,23 @@ def test_an_invalid_or_unknown_node_id_fails_the_whole_call(
     assert error_code(error.value) == "InvalidInstanceId"
 
 
-def test_a_node_of_another_account_is_not_owned(behaviour: str, fleet_account: tuple[str, Any]) -> None:
+def test_a_node_of_another_account_is_not_owned(ssm_behaviour: str, fleet_account: tuple[str, Any]) -> None:
     account_id, ssm = fleet_account
-    [mine] = _register(behaviour, account_id, 1)
-    [theirs] = _register(behaviour, random_account_id(), 1)
+    [mine] = _register(ssm_behaviour, account_id, 1)
+    [theirs] = _register(ssm_behaviour, random_account_id(), 1)
     with pytest.raises(ClientError) as error:
         ssm.describe_instance_information(Filters=[{"Key": "InstanceIds", "Values": [mine, theirs]}])
     assert error_code(error.value) == "InvalidInstanceId"
 
 
 def test_the_empty_answer_switch_leaves_unknown_ids_out(
-    behaviour: str, fleet_account: tuple[str, Any]
+    ssm_behaviour: str, fleet_account: tuple[str, Any]
 ) -> None:
     account_id, ssm = fleet_account
-    [known] = _register(behaviour, account_id, 1)
+    [known] = _register(ssm_behaviour, account_id, 1)
     assert (
-        ssm_control.set_behaviour(behaviour, unknown_instance_ids="empty")["unknown_instance_ids"] == "empty"
+        ssm_control.set_behaviour(ssm_behaviour, unknown_instance_ids="empty")["unknown_instance_ids"]
+        == "empty"
     )
     found, _ = _all_pages(
         ssm.describe_instance_information,
@@ -116,10 +91,10 @@ def test_the_empty_answer_switch_leaves_unknown_ids_out(
 
 
 def test_max_results_defaults_to_ten_and_allows_five_to_fifty(
-    behaviour: str, fleet_account: tuple[str, Any]
+    ssm_behaviour: str, fleet_account: tuple[str, Any]
 ) -> None:
     account_id, ssm = fleet_account
-    ids = _register(behaviour, account_id, 23)
+    ids = _register(ssm_behaviour, account_id, 23)
     found, sizes = _all_pages(ssm.describe_instance_information, "InstanceInformationList")
     assert sizes == [10, 10, 3]
     assert sorted(each["InstanceId"] for each in found) == sorted(ids)
@@ -129,10 +104,10 @@ def test_max_results_defaults_to_ten_and_allows_five_to_fifty(
 
 
 def test_filtered_pages_can_be_empty_and_carry_a_next_token(
-    behaviour: str, fleet_account: tuple[str, Any]
+    ssm_behaviour: str, fleet_account: tuple[str, Any]
 ) -> None:
     account_id, ssm = fleet_account
-    ids = sorted(_register(behaviour, account_id, 25))
+    ids = sorted(_register(ssm_behaviour, account_id, 25))
     wanted = [ids[-1]]  # on the last page of the unfiltered listing
     found, sizes = _all_pages(
         ssm.describe_instance_information,
@@ -142,7 +117,7 @@ def test_filtered_pages_can_be_empty_and_carry_a_next_token(
     assert sizes == [0, 0, 1]
     assert [each["InstanceId"] for each in found] == wanted
 
-    ssm_control.set_behaviour(behaviour, filter_after_paging=False)
+    ssm_control.set_behaviour(ssm_behaviour, filter_after_paging=False)
     found, sizes = _all_pages(
         ssm.describe_instance_information,
         "InstanceInformationList",
@@ -152,10 +127,10 @@ def test_filtered_pages_can_be_empty_and_carry_a_next_token(
 
 
 def test_legacy_and_current_filters_together_are_refused(
-    behaviour: str, fleet_account: tuple[str, Any]
+    ssm_behaviour: str, fleet_account: tuple[str, Any]
 ) -> None:
     account_id, ssm = fleet_account
-    [known] = _register(behaviour, account_id, 1)
+    [known] = _register(ssm_behaviour, account_id, 1)
     with pytest.raises(ClientError) as error:
         ssm.describe_instance_information(
             InstanceInformationFilterList=[{"key": "InstanceIds", "valueSet": [known]}],
@@ -167,7 +142,7 @@ def test_legacy_and_current_filters_together_are_refused(
 # --- ids of the other reads, and registration ---------------------------------------------------------------
 
 
-def test_patch_reads_check_the_node_id_pattern(behaviour: str, fleet_account: tuple[str, Any]) -> None:
+def test_patch_reads_check_the_node_id_pattern(ssm_behaviour: str, fleet_account: tuple[str, Any]) -> None:
     _, ssm = fleet_account
     for call in (
         lambda: ssm.describe_instance_patches(InstanceId="i-123"),
@@ -191,10 +166,12 @@ def test_registration_checks_the_node_id_pattern(endpoint: str) -> None:
 # --- ListComplianceItems ------------------------------------------------------------------------------------
 
 
-def test_list_compliance_items_takes_one_resource_id(behaviour: str, fleet_account: tuple[str, Any]) -> None:
+def test_list_compliance_items_takes_one_resource_id(
+    ssm_behaviour: str, fleet_account: tuple[str, Any]
+) -> None:
     account_id, ssm = fleet_account
-    ids = _register(behaviour, account_id, 2)
-    ssm_control.scan_via_control(behaviour, ids, account_id=account_id, region=REGION)
+    ids = _register(ssm_behaviour, account_id, 2)
+    ssm_control.scan_via_control(ssm_behaviour, ids, account_id=account_id, region=REGION)
     with pytest.raises(ClientError) as error:
         ssm.list_compliance_items(ResourceIds=ids, ResourceTypes=["ManagedInstance"])
     assert error_code(error.value) == "InvalidResourceId"
@@ -227,10 +204,10 @@ DOCUMENTED = {
 
 
 @pytest.fixture
-def scanned_node(behaviour: str, fleet_account: tuple[str, Any]) -> tuple[str, Any]:
+def scanned_node(ssm_behaviour: str, fleet_account: tuple[str, Any]) -> tuple[str, Any]:
     account_id, ssm = fleet_account
-    [node] = _register(behaviour, account_id, 1, PATCHES)
-    ssm_control.scan_via_control(behaviour, [node], account_id=account_id, region=REGION)
+    [node] = _register(ssm_behaviour, account_id, 1, PATCHES)
+    ssm_control.scan_via_control(ssm_behaviour, [node], account_id=account_id, region=REGION)
     return node, ssm
 
 
@@ -241,7 +218,7 @@ def test_patch_states_are_answered_in_the_documented_spelling(scanned_node: tupl
 
 
 def test_state_filters_take_the_documented_spelling_and_the_model_spelling_behind_a_switch(
-    scanned_node: tuple[str, Any], behaviour: str
+    scanned_node: tuple[str, Any], ssm_behaviour: str
 ) -> None:
     node, ssm = scanned_node
 
@@ -253,11 +230,11 @@ def test_state_filters_take_the_documented_spelling_and_the_model_spelling_behin
     with pytest.raises(ClientError) as error:
         states(["MISSING", "INSTALLED_PENDING_REBOOT"])
     assert error_code(error.value) == "InvalidFilter"
-    ssm_control.set_behaviour(behaviour, patch_state_filter="documented_and_model")
+    ssm_control.set_behaviour(ssm_behaviour, patch_state_filter="documented_and_model")
     assert states(["MISSING", "INSTALLED_PENDING_REBOOT"]) == ["InstalledPendingReboot", "Missing"]
 
 
-def test_unknown_state_filter_values_are_refused(scanned_node: tuple[str, Any], behaviour: str) -> None:
+def test_unknown_state_filter_values_are_refused(scanned_node: tuple[str, Any], ssm_behaviour: str) -> None:
     node, ssm = scanned_node
     with pytest.raises(ClientError) as error:
         ssm.describe_instance_patches(InstanceId=node, Filters=[{"Key": "State", "Values": ["Absent"]}])
@@ -273,15 +250,15 @@ def test_unknown_state_filter_values_are_refused(scanned_node: tuple[str, Any], 
     assert [patch["KBId"] for patch in patches["Patches"]] == ["pkg-missing"]
 
 
-def test_the_behaviour_route_refuses_unknown_switches_and_values(behaviour: str) -> None:
+def test_the_behaviour_route_refuses_unknown_switches_and_values(ssm_behaviour: str) -> None:
     for switches in (
         {"no_such_switch": 1},
         {"unknown_instance_ids": "maybe"},
         {"filter_after_paging": "yes"},
     ):
         with pytest.raises(ssm_control.ControlError):
-            ssm_control.set_behaviour(behaviour, **switches)
-    switches = ssm_control.behaviour(behaviour)
+            ssm_control.set_behaviour(ssm_behaviour, **switches)
+    switches = ssm_control.behaviour(ssm_behaviour)
     assert {key: switches[key] for key in ("unknown_instance_ids", "filter_after_paging")} == {
         "unknown_instance_ids": "error",
         "filter_after_paging": True,

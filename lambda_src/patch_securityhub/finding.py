@@ -13,6 +13,7 @@ from typing import Any
 
 from . import __version__
 from .model import SEVERITY_NORMALIZED, SEVERITY_ORDER, NodeSnapshot, PatchItem, PriorFinding
+from .outcome import IMPORTED, RESOLVED, SKIPPED, Decision
 from .timeutil import ONE_MS, format_rfc3339
 
 PROVIDER_NAME = "patch-securityhub"
@@ -58,12 +59,6 @@ class FindingContext:
         return partition_for(self.region)
 
 
-@dataclass(frozen=True)
-class Decision:
-    action: str  # "import" | "resolve" | "skip"
-    reason: str
-
-
 def partition_for(region: str) -> str:
     if region.startswith("cn-"):
         return "aws-cn"
@@ -106,21 +101,21 @@ def decide(snapshot: NodeSnapshot, prior: PriorFinding | None, event_time: datet
     """
     state = snapshot.state
     if state is None:
-        return Decision("skip", "no_patch_state")
+        return Decision(SKIPPED, "no_patch_state")
     wanted = "FAILED" if snapshot.non_compliant else "PASSED"
     if prior is not None and prior.operation_end is not None:
         if state.operation_end < prior.operation_end:
-            return Decision("skip", "stale_state")
+            return Decision(SKIPPED, "stale_state")
         same_scan = state.operation_end == prior.operation_end
         if event_time is not None and same_scan and prior.compliance_status == wanted:
-            return Decision("skip", "stale_event" if event_time < state.operation_end else "unchanged")
+            return Decision(SKIPPED, "stale_event" if event_time < state.operation_end else "unchanged")
     if snapshot.non_compliant:
-        return Decision("import", "non_compliant")
+        return Decision(IMPORTED, "non_compliant")
     if prior is None:
-        return Decision("skip", "compliant_no_finding")
+        return Decision(SKIPPED, "compliant_no_finding")
     if prior.record_state == "ARCHIVED" and prior.compliance_status == "PASSED":
-        return Decision("skip", "already_resolved")
-    return Decision("resolve", "compliant")
+        return Decision(SKIPPED, "already_resolved")
+    return Decision(RESOLVED, "compliant")
 
 
 def _severity_block(label: str) -> dict[str, Any]:

@@ -9,68 +9,48 @@ batched and sequential, and outcomes do not depend on the order in which the rea
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from .finding import (
-    Decision,
-    FindingContext,
-    build_finding,
-    decide,
-    finding_id,
-    gone_finding,
-    product_arn,
-)
+from .finding import FindingContext, build_finding, decide, finding_id, gone_finding, product_arn
 from .finding_check import finding_errors
 from .logs import JsonLogger
-from .model import NodeSnapshot, PriorFinding
+from .model import NodeInfo, NodeSnapshot, PatchState, PriorFinding
 from .node_fate import NodeFate, node_fates
+from .outcome import (
+    IMPORTED,
+    PERMANENT,
+    PERMANENT_REASONS,
+    RESOLVED,
+    SKIPPED,
+    TRANSIENT,
+    TRANSIENT_REASONS,
+    Decision,
+    NodeOutcome,
+    Status,
+)
 from .paging import PagingError
 from .retry import Backoff, error_code
 from .securityhub_io import RecentImports, SecurityHubFindings
 from .ssm_read import InvalidSsmDataError, SsmReader
 from .timeutil import utcnow
 
-# Outcome statuses. "transient" means: retry the message later. "permanent": quarantine it.
-IMPORTED, RESOLVED, SKIPPED, PERMANENT, TRANSIENT = (
-    "imported",
-    "resolved",
-    "skipped",
-    "permanent",
-    "transient",
-)
+__all__ = [
+    "IMPORTED",
+    "PERMANENT",
+    "PERMANENT_REASONS",
+    "RESOLVED",
+    "SKIPPED",
+    "TRANSIENT",
+    "TRANSIENT_REASONS",
+    "NodeOutcome",
+    "NodeRequest",
+    "ProcessReport",
+    "Status",
+    "process",
+]
 
-
-# The reason codes of a permanent (quarantined) outcome: a closed set, documented in lambda_src/README.md.
-PERMANENT_REASONS = frozenset(
-    {
-        "build_failed",
-        "import_failed_unknown_code",
-        "import_rejected",
-        "invalid_finding",
-        "invalid_patch_state",
-        "no_patch_state",
-        "prior_updated_in_future",
-        "rejected_node_id",
-    }
-)
-# The reason codes of a transient outcome (the message goes back to the queue).
-TRANSIENT_REASONS = frozenset(
-    {
-        "import_deadline",
-        "import_failed_transient",
-        "import_unconfirmed",
-        "paging_deadline",
-        "paging_repeated_token",
-        "paging_too_many_pages",
-        "prior_not_visible",
-        "read_behind_event",
-        "read_failed",
-        "ssm_unreadable",
-        "state_changed",
-    }
-)
 # An event whose compliance status SSM's read does not show yet (the read is not from a later operation) is
 # handed back this many times (its SQS receive count), then left to the sweep (the forwarder's
 # PSH_READ_BEHIND_RETRIES; the module keeps it below the queue's maxReceiveCount).
@@ -90,20 +70,6 @@ class NodeRequest:
     # The sweep's walk of the findings: refresh the node only when SSM does not list it (the walk of the
     # nodes SSM lists refreshes the others).
     only_if_unlisted: bool = False
-
-
-@dataclass
-class NodeOutcome:
-    node_id: str
-    status: str
-    reason: str  # "<code>" or "<code>: <detail>"; <code> is one of the closed set in lambda_src/README.md
-    finding_id: str | None = None
-    severity: str | None = None
-
-    @property
-    def code(self) -> str:
-        """The stable reason code (for quarantine attributes and metrics), without the detail."""
-        return self.reason.split(":", 1)[0]
 
 
 @dataclass
@@ -161,33 +127,270 @@ def _failure(step: str, exc: BaseException) -> str:
     return f"read_failed: {step}: {_reason(exc)}"
 
 
-def verify(
-    reader: SsmReader, report: ProcessReport, snapshots: dict[str, NodeSnapshot], logger: JsonLogger
-) -> None:
+@dataclass(frozen=True)
+class Listing:
+    """Phase 1's answer: the nodes SSM lists (their inventory rows), and where the others went."""
+
+    infos: dict[str, NodeInfo]
+    stopped: frozenset[str]  # not listed, but an EC2 instance that is stopped: its finding is kept
+    gone: dict[str, NodeFate]  # terminated or deregistered: its finding is archived
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A node `decide()` sent on (IMPORTED or RESOLVED), with what it was decided from."""
+
+    snapshot: NodeSnapshot
+    prior: PriorFinding | None
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A finding to send and what its landing settles: the node, the status and the reason."""
+
+    node_id: str
+    finding: dict[str, Any]
+    status: Status
+    reason: str  # "imported" or, for the archived finding of a gone node, node_terminated | node_deregistered
+
+
+@dataclass
+class Batch:
+    """The merged requests of one process() call and their outcomes: a node is open until it is settled,
+    and every node is settled exactly once (verify() may turn an import into `state_changed` afterwards)."""
+
+    requests: dict[str, NodeRequest]
+    logger: JsonLogger
+    report: ProcessReport = field(default_factory=ProcessReport)
+
+    def open(self, among: Iterable[str] | None = None) -> list[str]:
+        wanted = self.requests if among is None else set(among)
+        return sorted(n for n in wanted if n in self.requests and n not in self.report.outcomes)
+
+    def settle(self, node_id: str, status: Status, reason: str, **extra: Any) -> None:
+        self.report.outcomes[node_id] = NodeOutcome(node_id, status, reason, **extra)
+        self.logger.info("node_decision", node=node_id, outcome=status, reason=reason, **extra)
+
+    def settle_open(self, status: Status, reason: str) -> ProcessReport:
+        for node_id in self.open():
+            self.settle(node_id, status, reason)
+        return self.report
+
+
+def verify(reader: SsmReader, batch: Batch, published: dict[str, PatchState]) -> None:
     """Read the patch state of every node just imported or resolved again; one whose operation is no longer
     the one published (a newer Scan or Install ended meanwhile) becomes transient `state_changed`: the import
     stands, and the retry publishes the newer state. A failed read changes nothing (the sweep reads again)."""
     published = {
-        o.node_id: snapshots[o.node_id].state
-        for o in report.outcomes.values()
-        if o.status in (IMPORTED, RESOLVED) and o.reason == "imported" and o.node_id in snapshots
+        node_id: state
+        for node_id, state in published.items()
+        if (o := batch.report.outcomes.get(node_id)) is not None
+        and o.status in (IMPORTED, RESOLVED)
+        and o.reason == "imported"
     }
     if not published:
         return
     try:
         states, _ = reader.patch_states(sorted(published))
     except Exception as exc:
-        logger.warning("verify_read_failed", error=_reason(exc), nodes=len(published))
+        batch.logger.warning("verify_read_failed", error=_reason(exc), nodes=len(published))
         return
     for node_id, state in sorted(published.items()):
         now_state = states.get(node_id)
-        if state is not None and now_state is not None and now_state.operation_end > state.operation_end:
-            outcome = report.outcomes[node_id]
+        if now_state is not None and now_state.operation_end > state.operation_end:
             detail = f"SSM has a newer {now_state.operation} than the one published"
-            report.outcomes[node_id] = NodeOutcome(
-                node_id, TRANSIENT, f"state_changed: {detail}", finding_id=outcome.finding_id
-            )
-            logger.info("node_decision", node=node_id, outcome=TRANSIENT, reason="state_changed")
+            finding = batch.report.outcomes[node_id].finding_id
+            batch.settle(node_id, TRANSIENT, f"state_changed: {detail}", finding_id=finding)
+
+
+def list_nodes(batch: Batch, reader: SsmReader, ec2_client: Any, backoff: Backoff) -> Listing | None:
+    """Phase 1: which nodes SSM lists; for the others, whether EC2 still has them. None: the batch is settled.
+
+    DescribeInstanceInformation leaves out stopped and terminated nodes ("This operation does not return
+    information for nodes that are either Stopped or Terminated", API reference) and answers an id it does
+    not know with an error for the call ("If you specify a node ID that isn't valid or a node that you don't
+    own, you receive an error"): for those nodes EC2 tells whether they still exist (node_fate)."""
+    rejected: dict[str, str] = {}  # nodes SSM refused by id (isolated by splitting the batched calls)
+    try:
+        infos = reader.node_information(batch.open(), rejected)
+    except Exception as exc:
+        batch.settle_open(TRANSIENT, _failure("DescribeInstanceInformation", exc))
+        return None
+    unlisted = sorted(set(rejected) | (set(batch.requests) - set(infos)))
+    for node_id in batch.open(set(batch.requests) - set(unlisted)):
+        if batch.requests[node_id].only_if_unlisted:
+            batch.settle(node_id, SKIPPED, "listed_by_ssm")
+    fates: dict[str, NodeFate] = {}
+    if unlisted and ec2_client is None:
+        # No EC2 to ask (the CLI without EC2 access): a node is never archived without evidence.
+        fates = {n: NodeFate.DEREGISTERED if n.startswith("mi-") else NodeFate.STOPPED for n in unlisted}
+    elif unlisted:
+        try:
+            fates = node_fates(ec2_client, backoff, unlisted)
+        except Exception as exc:
+            for node_id in batch.open(unlisted):
+                batch.settle(node_id, TRANSIENT, _failure("DescribeInstances", exc))
+    stopped = frozenset(n for n, fate in fates.items() if not fate.gone)
+    gone = {n: fate for n, fate in fates.items() if fate.gone}
+    return Listing(infos=infos, stopped=stopped, gone=gone)
+
+
+def read_patch_states(batch: Batch, reader: SsmReader, listing: Listing) -> dict[str, PatchState] | None:
+    """Phase 2: the patch state of every open node that is not gone; the nodes without one are settled.
+    None: the read failed and the batch is settled."""
+    live = batch.open(set(batch.requests) - set(listing.gone))
+    if not live:
+        return {}
+    rejected: dict[str, str] = {}
+    try:
+        states, unreadable = reader.patch_states(live, rejected)
+    except Exception as exc:
+        batch.settle_open(TRANSIENT, _failure("DescribeInstancePatchStates", exc))
+        return None
+    for node_id in sorted(rejected):
+        if node_id in listing.stopped:
+            batch.settle(node_id, SKIPPED, "node_stopped")
+        else:
+            reason = f"rejected_node_id: DescribeInstancePatchStates {rejected[node_id]}"
+            batch.settle(node_id, PERMANENT, reason)
+    for node_id in batch.open(set(live) - set(states)):
+        if node_id in unreadable:
+            batch.settle(node_id, PERMANENT, f"invalid_patch_state: {unreadable[node_id]}")
+        elif node_id in listing.stopped:
+            batch.settle(
+                node_id, SKIPPED, "node_stopped"
+            )  # a stopped node SSM never scanned: nothing to report
+        else:
+            batch.settle(node_id, PERMANENT, "no_patch_state")
+    return states
+
+
+def decide_nodes(
+    batch: Batch,
+    *,
+    listing: Listing,
+    states: dict[str, PatchState],
+    priors: dict[str, PriorFinding],
+    ids: dict[str, str],
+    now: datetime,
+    read_behind_retries: int,
+) -> list[Planned]:
+    """Phase 4: `decide()` for every open node that is not gone; the skipped ones are settled here."""
+    planned: list[Planned] = []
+    for node_id in batch.open(set(batch.requests) - set(listing.gone)):
+        snapshot = NodeSnapshot(node_id=node_id, state=states[node_id], info=listing.infos.get(node_id))
+        prior = priors.get(ids[node_id])
+        if prior is not None and prior.updated_in_future:
+            # Security Hub ignores an update whose UpdatedAt is not later than the stored one: no import can
+            # land before that time, and this function never writes a time from the future itself.
+            detail = f"stored UpdatedAt {prior.updated_at.isoformat()} is later than now"
+            batch.settle(node_id, PERMANENT, f"prior_updated_in_future: {detail}", finding_id=ids[node_id])
+            continue
+        request = batch.requests[node_id]
+        if read_behind(request, snapshot):
+            if request.attempt <= read_behind_retries:
+                detail = f"the event says {request.event_status}, SSM's read does not show it yet"
+                batch.settle(node_id, TRANSIENT, f"read_behind_event: {detail}", finding_id=ids[node_id])
+            else:  # the read may lag for longer: the sweep reads the node again
+                batch.settle(node_id, SKIPPED, "left_to_sweep", finding_id=ids[node_id])
+            continue
+        decision = decide(snapshot, prior, request.event_time)
+        if (
+            decision.reason == "compliant_no_finding"
+            and request.event_time is not None
+            and now - request.event_time < PRIOR_LAG_WINDOW
+            and request.attempt <= read_behind_retries
+        ):
+            detail = "a compliant node's finding may not be visible yet"
+            batch.settle(node_id, TRANSIENT, f"prior_not_visible: {detail}", finding_id=ids[node_id])
+            continue
+        if decision.status is SKIPPED:
+            batch.settle(node_id, SKIPPED, decision.reason, finding_id=ids[node_id])
+        else:
+            planned.append(Planned(snapshot, prior, decision))
+    return planned
+
+
+def archive_gone(
+    batch: Batch,
+    gone: dict[str, NodeFate],
+    priors: dict[str, PriorFinding],
+    ids: dict[str, str],
+    now: datetime,
+) -> list[Publication]:
+    """Phase 4, for the nodes that are gone: their ACTIVE finding of ours, archived with the reason."""
+    publications: list[Publication] = []
+    for node_id in batch.open(gone):
+        reason = "node_deregistered" if gone[node_id] is NodeFate.DEREGISTERED else "node_terminated"
+        prior = priors.get(ids[node_id])
+        if prior is None or not prior.own or prior.record_state != "ACTIVE" or prior.updated_in_future:
+            batch.settle(node_id, SKIPPED, reason, finding_id=ids[node_id])  # nothing of ours to archive
+            continue
+        finding = gone_finding(prior, reason, now=now)
+        errors = finding_errors(finding)
+        if errors:
+            invalid = f"invalid_finding: {'; '.join(errors)[:400]}"
+            batch.settle(node_id, PERMANENT, invalid, finding_id=ids[node_id])
+            continue
+        publications.append(Publication(node_id, finding, RESOLVED, reason))
+    return publications
+
+
+def build_findings(
+    batch: Batch,
+    reader: SsmReader,
+    planned: list[Planned],
+    ctx: FindingContext,
+    *,
+    now: datetime,
+    read_concurrency: int,
+) -> list[Publication]:
+    """Phase 5: the patch items of the nodes to import, then each finding, checked before anything is sent."""
+    items = reader.non_compliant_items_of(
+        [p.snapshot.node_id for p in planned if p.decision.status is IMPORTED], concurrency=read_concurrency
+    )
+    publications: list[Publication] = []
+    for plan in planned:
+        snapshot = plan.snapshot
+        node_id = snapshot.node_id
+        if plan.decision.status is IMPORTED:
+            read = items[node_id]
+            if isinstance(read, Exception):
+                batch.settle(node_id, TRANSIENT, _failure("patch items", read))
+                continue
+            snapshot = replace(snapshot, items=read)
+        try:
+            finding = build_finding(snapshot, ctx, prior=plan.prior, now=now)
+        except ValueError as exc:
+            batch.settle(node_id, PERMANENT, f"build_failed: {exc}")
+            continue
+        errors = finding_errors(finding)  # the ASFF check, before anything is sent
+        if errors:
+            invalid = f"invalid_finding: {'; '.join(errors)[:400]}"
+            batch.settle(node_id, PERMANENT, invalid, finding_id=finding["Id"])
+            continue
+        publications.append(Publication(node_id, finding, plan.decision.status, "imported"))
+    return publications
+
+
+def publish(batch: Batch, hub: SecurityHubFindings, publications: list[Publication]) -> None:
+    """Phase 6: BatchImportFindings of every publication; each node settled by what Security Hub answered."""
+    if not publications:
+        return
+    result = hub.import_findings([p.finding for p in publications])
+    batch.report.import_calls += result.calls
+    for publication in publications:
+        node_id, fid = publication.node_id, publication.finding["Id"]
+        if fid in result.imported:
+            batch.report.findings.append(publication.finding)
+            label = publication.finding["Severity"]["Label"]
+            batch.settle(node_id, publication.status, publication.reason, finding_id=fid, severity=label)
+        elif fid in result.permanent:
+            batch.settle(node_id, PERMANENT, result.permanent[fid], finding_id=fid)
+        else:
+            reason = result.transient.get(fid, "import_unconfirmed: not imported")
+            batch.settle(node_id, TRANSIENT, reason, finding_id=fid)
 
 
 def process(
@@ -208,6 +411,11 @@ def process(
     recent: RecentImports | None = None,
     verify_imports: bool = True,
 ) -> ProcessReport:
+    """Every requested node gets exactly one outcome, through these phases (each settles the nodes it can):
+    1. list_nodes: SSM's inventory; EC2 for the nodes it does not list (stopped: kept; gone: archived),
+    2. read_patch_states, 3. the prior findings (GetFindings), 4. decide_nodes and archive_gone,
+    5. build_findings (patch items read, findings checked), 6. publish (BatchImportFindings),
+    7. verify (SSM read again) and the optional resolution of AWS's native findings."""
     backoff = backoff or Backoff()
     logger = logger or JsonLogger("forwarder")
     fixed_now = now
@@ -217,196 +425,55 @@ def process(
     hub = SecurityHubFindings(
         securityhub_client, backoff, product_arn(account, region), now=now, recent=recent
     )
-    report = ProcessReport()
-    pending = _merge_requests(requests)
+    batch = Batch(_merge_requests(requests), logger)
+    if not batch.requests:
+        return batch.report
 
-    def settle(node_id: str, status: str, reason: str, **extra: Any) -> None:
-        report.outcomes[node_id] = NodeOutcome(node_id, status, reason, **extra)
-        pending.pop(node_id, None)
-        logger.info("node_decision", node=node_id, outcome=status, reason=reason, **extra)
-
-    def settle_all(status: str, reason: str) -> ProcessReport:
-        for node_id in sorted(pending):
-            settle(node_id, status, reason)
-        return report
-
-    if not pending:
-        return report
-    rejected: dict[str, str] = {}  # nodes SSM refused by id (isolated by splitting the batched calls)
-    try:
-        infos = reader.node_information(sorted(pending), rejected)
-    except Exception as exc:
-        return settle_all(TRANSIENT, _failure("DescribeInstanceInformation", exc))
-    # DescribeInstanceInformation leaves out stopped and terminated nodes ("This operation does not return
-    # information for nodes that are either Stopped or Terminated", API reference) and answers an id it does
-    # not know with an error for the call ("If you specify a node ID that isn't valid or a node that you don't
-    # own, you receive an error"): for those nodes EC2 tells whether they still exist (node_fate).
-    unlisted = sorted(set(rejected) | (set(pending) - set(infos)))
-    for node_id in sorted(set(pending) - set(unlisted)):
-        if pending[node_id].only_if_unlisted:
-            settle(node_id, SKIPPED, "listed_by_ssm")
-    fates: dict[str, NodeFate] = {}
-    if unlisted and ec2_client is None:
-        # No EC2 to ask (the CLI without EC2 access): a node is never archived without evidence.
-        fates = {n: NodeFate.DEREGISTERED if n.startswith("mi-") else NodeFate.STOPPED for n in unlisted}
-    elif unlisted:
-        try:
-            fates = node_fates(ec2_client, backoff, unlisted)
-        except Exception as exc:
-            for node_id in unlisted:
-                settle(node_id, TRANSIENT, _failure("DescribeInstances", exc))
-    gone = {n: fate for n, fate in fates.items() if fate.gone and n in pending}
-    stopped = {n for n, fate in fates.items() if not fate.gone and n in pending}
-    for node_id in gone:
-        pending.pop(node_id)
-    if not pending and not gone:
-        return report
-
-    rejected.clear()
-    states: dict[str, Any] = {}
-    unreadable: dict[str, str] = {}
+    listing = list_nodes(batch, reader, ec2_client, backoff)
+    if listing is None or not batch.open():
+        return batch.report
     # Racing invocations (a Scan's and an Install's, say) converge on SSM's latest state: a finding's
     # UpdatedAt is the moment SSM's answer arrived (Security Hub keeps the import with the latest UpdatedAt),
     # and after importing, SSM is read again (verify_imports): a node whose state moved meanwhile is handed
     # back, so a retry publishes the newer state over whatever landed.
-    if pending:
-        try:
-            states, unreadable = reader.patch_states(sorted(pending), rejected)
-        except Exception as exc:
-            for node_id in gone:
-                pending[node_id] = NodeRequest(node_id)
-            return settle_all(TRANSIENT, _failure("DescribeInstancePatchStates", exc))
+    states = read_patch_states(batch, reader, listing)
     observed_at = fixed_now or utcnow()
-    for node_id in sorted(rejected):
-        if node_id in stopped:
-            settle(node_id, SKIPPED, "node_stopped")
-        else:
-            settle(node_id, PERMANENT, f"rejected_node_id: DescribeInstancePatchStates {rejected[node_id]}")
-    for node_id in sorted(set(pending) - set(states)):
-        if node_id in unreadable:
-            settle(node_id, PERMANENT, f"invalid_patch_state: {unreadable[node_id]}")
-        elif node_id in stopped:
-            settle(node_id, SKIPPED, "node_stopped")  # a stopped node SSM never scanned: nothing to report
-        else:
-            settle(node_id, PERMANENT, "no_patch_state")
-    if not pending and not gone:
-        return report
+    if states is None or not batch.open():
+        return batch.report
 
-    ids = {node_id: finding_id(account, region, node_id) for node_id in [*pending, *gone]}
+    ids = {node_id: finding_id(account, region, node_id) for node_id in batch.open()}
     try:
         priors = hub.prior_findings(list(ids.values()))
     except Exception as exc:
-        for node_id in gone:
-            pending[node_id] = NodeRequest(node_id)
-        return settle_all(TRANSIENT, _failure("GetFindings", exc))
+        return batch.settle_open(TRANSIENT, _failure("GetFindings", exc))
 
-    to_import: dict[str, dict[str, Any]] = {}  # finding id -> finding
-    node_of: dict[str, str] = {}
-    actions: dict[str, str] = {}
-    decided: list[tuple[NodeSnapshot, PriorFinding | None, Decision]] = []
-    for node_id in sorted(pending):
-        snapshot = NodeSnapshot(node_id=node_id, state=states[node_id], info=infos.get(node_id))
-        prior = priors.get(ids[node_id])
-        if prior is not None and prior.updated_in_future:
-            # Security Hub ignores an update whose UpdatedAt is not later than the stored one: no import can
-            # land before that time, and this function never writes a time from the future itself.
-            detail = f"stored UpdatedAt {prior.updated_at.isoformat()} is later than now"
-            settle(node_id, PERMANENT, f"prior_updated_in_future: {detail}", finding_id=ids[node_id])
-            continue
-        request = pending[node_id]
-        if read_behind(request, snapshot):
-            if request.attempt <= read_behind_retries:
-                detail = f"the event says {request.event_status}, SSM's read does not show it yet"
-                settle(node_id, TRANSIENT, f"read_behind_event: {detail}", finding_id=ids[node_id])
-            else:  # the read may lag for longer: the sweep reads the node again
-                settle(node_id, SKIPPED, "left_to_sweep", finding_id=ids[node_id])
-            continue
-        decision = decide(snapshot, prior, request.event_time)
-        if (
-            decision.reason == "compliant_no_finding"
-            and request.event_time is not None
-            and now - request.event_time < PRIOR_LAG_WINDOW
-            and request.attempt <= read_behind_retries
-        ):
-            detail = "a compliant node's finding may not be visible yet"
-            settle(node_id, TRANSIENT, f"prior_not_visible: {detail}", finding_id=ids[node_id])
-            continue
-        if decision.action == "skip":
-            settle(node_id, SKIPPED, decision.reason, finding_id=ids[node_id])
-        else:
-            decided.append((snapshot, prior, decision))
-    for node_id, fate in sorted(gone.items()):
-        reason = "node_deregistered" if fate is NodeFate.DEREGISTERED else "node_terminated"
-        prior = priors.get(ids[node_id])
-        pending[node_id] = NodeRequest(node_id)
-        if prior is None or not prior.own or prior.record_state != "ACTIVE" or prior.updated_in_future:
-            settle(node_id, SKIPPED, reason, finding_id=ids[node_id])  # nothing of ours to archive
-            continue
-        finding = gone_finding(prior, reason, now=observed_at)
-        errors = finding_errors(finding)
-        if errors:
-            settle(node_id, PERMANENT, f"invalid_finding: {'; '.join(errors)[:400]}", finding_id=ids[node_id])
-            continue
-        to_import[finding["Id"]] = finding
-        node_of[finding["Id"]] = node_id
-        actions[node_id] = reason
-    items = reader.non_compliant_items_of(
-        [s.node_id for s, _, d in decided if d.action == "import"], concurrency=read_concurrency
+    planned = decide_nodes(
+        batch,
+        listing=listing,
+        states=states,
+        priors=priors,
+        ids=ids,
+        now=now,
+        read_behind_retries=read_behind_retries,
     )
-    for snapshot, prior, decision in decided:
-        node_id = snapshot.node_id
-        if decision.action == "import":
-            read = items[node_id]
-            if isinstance(read, Exception):
-                settle(node_id, TRANSIENT, _failure("patch items", read))
-                continue
-            snapshot.items = read
-        try:
-            finding = build_finding(snapshot, ctx, prior=prior, now=observed_at)
-        except ValueError as exc:
-            settle(node_id, PERMANENT, f"build_failed: {exc}")
-            continue
-        errors = finding_errors(finding)  # the ASFF check, before anything is sent
-        if errors:
-            settle(
-                node_id, PERMANENT, f"invalid_finding: {'; '.join(errors)[:400]}", finding_id=finding["Id"]
-            )
-            continue
-        to_import[finding["Id"]] = finding
-        node_of[finding["Id"]] = node_id
-        actions[node_id] = decision.action
-
-    if to_import:
-        result = hub.import_findings(list(to_import.values()))
-        report.import_calls += result.calls
-        for fid, finding in to_import.items():
-            node_id = node_of[fid]
-            if fid in result.imported:
-                report.findings.append(finding)
-                action = actions[node_id]
-                status = IMPORTED if action == "import" else RESOLVED
-                label = finding["Severity"]["Label"]
-                reason = "imported" if action in ("import", "resolve") else action
-                settle(node_id, status, reason, finding_id=fid, severity=label)
-            elif fid in result.permanent:
-                settle(node_id, PERMANENT, result.permanent[fid], finding_id=fid)
-            else:
-                reason = result.transient.get(fid, "import_unconfirmed: not imported")
-                settle(node_id, TRANSIENT, reason, finding_id=fid)
+    archived = archive_gone(batch, listing.gone, priors, ids, observed_at)
+    built = build_findings(batch, reader, planned, ctx, now=observed_at, read_concurrency=read_concurrency)
+    publish(batch, hub, [*archived, *built])
 
     if verify_imports:
-        verify(reader, report, {s.node_id: s for s, _, _ in decided}, logger)
+        published = {p.snapshot.node_id: p.snapshot.state for p in planned if p.snapshot.state is not None}
+        verify(reader, batch, published)
 
     # Nodes that became compliant (not the archived findings of nodes that are gone).
     resolved = [
-        o.node_id for o in report.outcomes.values() if o.status == RESOLVED and o.reason == "imported"
+        o.node_id for o in batch.report.outcomes.values() if o.status == RESOLVED and o.reason == "imported"
     ]
     if resolve_native and resolved:
         try:
-            report.native_resolved = hub.resolve_native_findings(
+            batch.report.native_resolved = hub.resolve_native_findings(
                 region, resolved, "Resolved by patch-securityhub: the node is now patch compliant."
             )
-            logger.info("native_findings_resolved", count=report.native_resolved, nodes=len(resolved))
+            logger.info("native_findings_resolved", count=batch.report.native_resolved, nodes=len(resolved))
         except Exception as exc:  # best effort: our own finding already landed
             logger.warning("native_findings_resolve_failed", error=_reason(exc), nodes=len(resolved))
-    return report
+    return batch.report

@@ -16,6 +16,7 @@ from patch_securityhub.finding import (
     most_severe,
 )
 from patch_securityhub.model import NodeInfo, NodeSnapshot, PatchItem, PriorFinding
+from patch_securityhub.outcome import IMPORTED, RESOLVED, SKIPPED
 from patch_securityhub.ssm_read import parse_patch_state
 from unit_helpers import ACCOUNT, DATA, REGION, assert_valid_finding, ts
 
@@ -201,7 +202,7 @@ def test_created_at_is_kept_and_updated_at_strictly_increases() -> None:
 def test_compliant_node_without_prior_finding_produces_nothing() -> None:
     compliant = snapshot(MissingCount=0)
     assert not compliant.non_compliant
-    assert decide(compliant, None, ts("2026-11-23T10:01:05Z")).action == "skip"
+    assert decide(compliant, None, ts("2026-11-23T10:01:05Z")).status is SKIPPED
     assert cli.render({"InstancePatchStates": [_raw(MissingCount=0)]}, account=ACCOUNT, region=REGION) == []
 
 
@@ -221,7 +222,7 @@ def test_compliant_node_with_active_finding_is_resolved_and_archived() -> None:
     compliant = snapshot(MissingCount=0, OperationEndTime="2026-11-23T11:01:00Z")
     active = prior("2026-11-01T00:00:00Z", "2026-11-23T10:02:00Z", end="2026-11-23T10:01:00Z")
     decision = decide(compliant, active, ts("2026-11-23T11:01:05Z"))
-    assert (decision.action, decision.reason) == ("resolve", "compliant")
+    assert (decision.status, decision.reason) == (RESOLVED, "compliant")
     finding = build_finding(compliant, CTX, prior=active, now=NOW)
     assert_valid_finding(finding)
     assert finding["RecordState"] == "ARCHIVED"
@@ -241,15 +242,15 @@ def test_stale_event_does_not_overwrite_newer_data() -> None:
     published = prior("2026-11-01T00:00:00Z", "2026-11-23T11:02:00Z", end="2026-11-23T11:01:00Z")
     # An event about the 10:01 scan arrives after the 11:01 scan was already published.
     decision = decide(current, published, ts("2026-11-23T10:01:05Z"))
-    assert (decision.action, decision.reason) == ("skip", "stale_event")
+    assert (decision.status, decision.reason) == (SKIPPED, "stale_event")
     # SSM's read lags behind what Security Hub already holds: never regress.
     lagging = snapshot(OperationEndTime="2026-11-23T09:00:00Z")
     assert decide(lagging, published, None).reason == "stale_state"
     # A reconciliation (no event) of the same scan refreshes the finding (keeps it from expiring).
-    assert decide(current, published, None).action == "import"
+    assert decide(current, published, None).status is IMPORTED
     # A newer scan is imported even if the event is old.
     newer = snapshot(OperationEndTime="2026-11-23T12:01:00Z")
-    assert decide(newer, published, ts("2026-11-23T10:01:05Z")).action == "import"
+    assert decide(newer, published, ts("2026-11-23T10:01:05Z")).status is IMPORTED
 
 
 def test_oversized_patch_list_stays_under_limit_and_says_what_it_truncated() -> None:

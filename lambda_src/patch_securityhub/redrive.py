@@ -35,6 +35,11 @@ RECEIVE_BATCH = 10  # ReceiveMessage MaxNumberOfMessages: 1..10 (SQS API Referen
 RECEIVE_VISIBILITY_SECONDS = 60
 REDRIVE_COUNT_ATTRIBUTE = "psh-redrive-count"
 REDRIVE_LIMIT_REASON = "redrive_limit"
+ATTRIBUTE_LIMIT_REASON = "redrive_attribute_limit"
+# "Each message can have up to 10 attributes" (SQS Developer Guide, "Message metadata for Amazon SQS"): a
+# message that already has 10, none of them the hop count, cannot be sent back with one; SendMessage would
+# refuse it on every run.
+MAX_MESSAGE_ATTRIBUTES = 10
 PROBE_NODE = "redrive-probe"
 # Not one of the SeverityLabel values (INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL; API Reference, Severity).
 # botocore does not check enums, so the request reaches Security Hub, which authorizes the call (IAM, the hub
@@ -146,10 +151,28 @@ def _send_back(runtime: RedriveRuntime, message: dict[str, Any], count: int) -> 
     )
 
 
-def _quarantine(runtime: RedriveRuntime, message: dict[str, Any], count: int) -> None:
-    detail = f"redriven {count} times (limit {runtime.config.max_redrives}); the forwarder kept failing it"
+def room_for_count(message: dict[str, Any]) -> bool:
+    """Whether the hop count fits among the message's attributes (it replaces its own earlier value)."""
+    attributes = message.get("MessageAttributes") or {}
+    return REDRIVE_COUNT_ATTRIBUTE in attributes or len(attributes) < MAX_MESSAGE_ATTRIBUTES
+
+
+def not_to_send_back(message: dict[str, Any], count: int, max_redrives: int) -> tuple[str, str] | None:
+    """(reason, detail) when the message is quarantined instead of sent back, else None."""
+    if count >= max_redrives:
+        return (
+            REDRIVE_LIMIT_REASON,
+            f"redriven {count} times (limit {max_redrives}); the forwarder kept failing it",
+        )
+    if not room_for_count(message):
+        held = len(message.get("MessageAttributes") or {})
+        return ATTRIBUTE_LIMIT_REASON, f"{held} message attributes (SQS's maximum): no room for the hop count"
+    return None
+
+
+def _quarantine(runtime: RedriveRuntime, message: dict[str, Any], reason: str, detail: str) -> None:
     body, attributes = envelope(
-        reason=REDRIVE_LIMIT_REASON,
+        reason=reason,
         detail=detail,
         message_id=message.get("MessageId"),
         source_queue_arn=runtime.config.dlq_arn,
@@ -160,7 +183,7 @@ def _quarantine(runtime: RedriveRuntime, message: dict[str, Any], count: int) ->
         QueueUrl=runtime.config.quarantine_queue_url, MessageBody=body, MessageAttributes=attributes
     )
     runtime.logger.warning(
-        "message_quarantined", message_id=message.get("MessageId"), reason=REDRIVE_LIMIT_REASON, detail=detail
+        "message_quarantined", message_id=message.get("MessageId"), reason=reason, detail=detail
     )
 
 
@@ -190,8 +213,9 @@ def move(runtime: RedriveRuntime, limit: int) -> dict[str, int]:
                 counts["duplicates"] += 1
             else:
                 count = redrive_count(message)
-                if count >= runtime.config.max_redrives:
-                    _quarantine(runtime, message, count)
+                refusal = not_to_send_back(message, count, runtime.config.max_redrives)
+                if refusal is not None:
+                    _quarantine(runtime, message, *refusal)
                     counts["quarantined"] += 1
                 else:
                     _send_back(runtime, message, count)

@@ -262,6 +262,29 @@ def test_a_message_that_keeps_failing_is_quarantined_once_at_the_hop_limit(queue
     ]
 
 
+def test_a_message_with_no_room_for_the_hop_count_is_quarantined_not_retried(queues, hub) -> None:
+    securityhub, stub = hub
+    stub.add_response("batch_import_findings", PROBE_REFUSED)
+    full = {
+        f"a{n}": {"DataType": "String", "StringValue": "x"} for n in range(redrive.MAX_MESSAGE_ATTRIBUTES)
+    }
+    queues.sqs.send_message(QueueUrl=queues.dlq, MessageBody='{"full": 1}', MessageAttributes=full)
+    counted = {**full, "a0": {"DataType": "Number", "StringValue": "1"}}
+    counted[redrive.REDRIVE_COUNT_ATTRIBUTE] = counted.pop("a0")  # ten, one of them the hop count
+    queues.sqs.send_message(QueueUrl=queues.dlq, MessageBody='{"counted": 1}', MessageAttributes=counted)
+    fill_dlq(queues, 1)
+    runtime = make_runtime(queues, securityhub)
+    summary = redrive.run(runtime)
+    assert (summary["moved"], summary["quarantined"]) == (2, 1)
+    moved = {m["Body"]: m["MessageAttributes"] for m in queues.drain(queues.main)}
+    assert moved['{"counted": 1}'][redrive.REDRIVE_COUNT_ATTRIBUTE]["StringValue"] == "2"
+    assert len(moved['{"counted": 1}']) == redrive.MAX_MESSAGE_ATTRIBUTES
+    [kept] = queues.drain(queues.quarantine)
+    envelope = json.loads(kept["Body"])
+    assert (envelope["reason"], envelope["originalBody"]) == ("redrive_attribute_limit", '{"full": 1}')
+    assert queues.depth(queues.dlq) == 0
+
+
 def test_hop_limit_counts_toward_max_move_per_run(queues, hub) -> None:
     securityhub, stub = hub
     stub.add_response("batch_import_findings", PROBE_REFUSED)

@@ -124,6 +124,46 @@ def test_partial_failed_findings_in_a_batch(deployment: Deployment, record: Call
     assert shc.status(deployment.endpoint)["findings_failed"] - failed_before == 3
 
 
+def test_hostile_records_mixed_with_good_ones_are_each_quarantined_once(
+    deployment: Deployment, record: Callable
+) -> None:
+    """One queue's worth of good events with hostile records among them (issue: no batch is ever poisoned):
+    the good findings land, each hostile record is quarantined once with its own reason, nothing is handed
+    back (main queue and DLQ empty), and a well-formed event for a node nobody knows is acknowledged."""
+    nodes = Fleet.register(deployment, 6, seed=15)
+    t0 = time.monotonic()
+    sent = nodes.scan()
+    truth = nodes.truth()
+    event = json.loads(nodes.event_body(nodes.node_ids[0], truth[nodes.node_ids[0]]))
+
+    def variant(**detail: str) -> str:
+        changed = {**event, "detail": {**event["detail"], **detail}}
+        changed.pop("resources", None)
+        return json.dumps(changed)
+
+    hostile = [  # (the reason it must be quarantined with, the body)
+        # A UTC offset that takes the time past datetime's range (OverflowError once, a retry loop).
+        ("malformed_time", json.dumps({**event, "time": "9999-12-31T23:59:59-23:59"})),
+        # Python's `$` matches before a final newline: the schema's pattern alone would let it through.
+        ("malformed_resource_id", variant(**{"resource-id": event["detail"]["resource-id"] + "\n"})),
+        # 10 hex digits: a length SSM never issues (8 or 17).
+        ("malformed_resource_id", variant(**{"resource-id": "i-0123456789"})),
+        # Its quarantine envelope would pass SQS's 256 KiB: the kept copy of the body is cut, with a mark.
+        ("missing_field", json.dumps({"padding": "x" * 250_000})),
+    ]
+    unknown = variant(**{"resource-id": "i-0fffffffffffffff1"})  # well formed; neither SSM nor EC2 knows it
+    good = [nodes.event_body(n, truth[n]) for n in nodes.node_ids]
+    small = [body for _, body in hostile if len(body) < 100_000]
+    sent += send_bodies(deployment, [*good[:3], *small, unknown, *good[3:]])  # one SendMessageBatch: 10
+    sent += send_bodies(deployment, [body for _, body in hostile if len(body) >= 100_000])
+    state, converged = wait_converged(deployment, truth, poison=len(hostile))
+    recovered = time.monotonic() - t0
+    reasons = drain_quarantine(deployment)
+    record(row("hostile records among good events", sent, state, recovered))
+    assert converged, f"did not converge: {state}, quarantine reasons {reasons}"
+    assert sorted(reasons) == sorted(reason for reason, _ in hostile), reasons
+
+
 def _ssm_fault(
     deployment: Deployment, record: Callable, mode: str, operations: list[str] | None, seed: int
 ) -> None:

@@ -26,12 +26,14 @@ from matrix import (
     send_bodies,
     wait_converged,
 )
+from patch_securityhub.events import sweep_message
 from patch_securityhub.finding import finding_id
 from psh_localstack.client import clock
 from psh_localstack.client import securityhub as shc
 from psh_localstack.client import ssm as ssm_control
 from psh_stage.aws import queue_depths, wait_until
 from psh_stage.deployments import Deployment
+from psh_stage.findings import by_node
 
 REDRIVE_WAIT = 150.0  # the redrive runs every minute; LocalStack's scheduler may start a tick late
 # The burst drains in ~170 s on an idle 2-core machine; the wait leaves room for a busy one (a convergence
@@ -162,6 +164,71 @@ def test_hostile_records_mixed_with_good_ones_are_each_quarantined_once(
     record(row("hostile records among good events", sent, state, recovered))
     assert converged, f"did not converge: {state}, quarantine reasons {reasons}"
     assert sorted(reasons) == sorted(reason for reason, _ in hostile), reasons
+
+
+def test_an_import_refused_whole_for_one_finding_lands_the_rest(
+    deployment: Deployment, record: Callable
+) -> None:
+    """BatchImportFindings refuses every request holding one node's finding (InvalidInputException, as AWS
+    refuses a request it will not take) while a sweep request refreshes the fleet: the chunk is split until
+    only that finding is refused; it is quarantined once (import_rejected), every other finding is refreshed,
+    and the refused node keeps the finding it had."""
+    nodes = Fleet.register(deployment, 8, seed=16)
+    nodes.scan()
+    truth = nodes.truth()
+    assert wait_converged(deployment, truth, poison=0)[1], "the scan must land first"
+    non_compliant = sorted(n for n, t in truth.items() if t["non_compliant"])
+    bad = non_compliant[0]
+    account, region = deployment.account, deployment.aws.region
+    before = {n: f[0]["UpdatedAt"] for n, f in by_node(deployment.findings()).items() if n in truth}
+    refused = finding_id(account, region, bad)
+    shc.fail_findings(
+        deployment.endpoint, refused, count=50, error_message="Invalid finding", whole_request=True
+    )
+    try:
+        t0 = time.monotonic()
+        sweep = sweep_message("fault-row", "nodes", nodes.node_ids, account=account, region=region)
+        sent = send_bodies(deployment, [sweep])
+        state, converged = wait_converged(deployment, truth, poison=1)
+        wait_until(
+            lambda: by_node(deployment.findings()),
+            lambda found: all(found[n][0]["UpdatedAt"] > before[n] for n in non_compliant[1:]),
+            timeout=60,
+            what="the other findings refreshed",
+        )
+        recovered = time.monotonic() - t0
+    finally:
+        shc.fail_findings(deployment.endpoint, refused, count=0)
+    reasons = drain_quarantine(deployment)
+    record(row("an import refused whole (InvalidInputException) for 1 of 8 findings", sent, state, recovered))
+    assert converged, f"did not converge: {state}, quarantine reasons {reasons}"
+    assert reasons == ["import_rejected"], reasons
+    assert by_node(deployment.findings())[bad][0]["UpdatedAt"] == before[bad]
+
+
+def test_ssm_pages_that_repeat_their_next_token_stop_in_bounded_calls(
+    deployment: Deployment, record: Callable
+) -> None:
+    """DescribeInstanceInformation answers every page with the same NextToken for 4 s: each read stops at the
+    repeated token (2 calls) and hands its messages back; the retries after the fault import everything."""
+    nodes = Fleet.register(deployment, 8, seed=17)
+    operation = "DescribeInstanceInformation"
+    before = ssm_control.fault_status(deployment.endpoint)["rejected"].get(operation, 0)
+    t0 = time.monotonic()
+    ssm_control.set_fault(deployment.endpoint, "repeat_token", seconds=4, operations=[operation])
+    sent = _poison(deployment) + nodes.scan()
+    time.sleep(max(0.0, t0 + 4.2 - time.monotonic()))  # the harness reads SSM too: after the fault
+    calls = ssm_control.fault_status(deployment.endpoint)["rejected"].get(operation, 0) - before
+    _finish(
+        deployment,
+        record,
+        f"SSM pages repeat their NextToken 4 s ({calls} calls served)",
+        nodes,
+        sent=sent,
+        recover_from=t0 + 4,
+    )
+    # Two calls per read at most (the page, then the page that repeats the token), one read per batch.
+    assert 0 < calls <= 2 * sent, calls
 
 
 def _ssm_fault(

@@ -1,10 +1,11 @@
 """Time-boxed faults per operation, one mechanism for every emulated service.
 
 An emulator convenience, switched through the control routes (`/_psh/<service>/fault`): for N seconds the
-named operations answer as a service under load or in a bad minute does (`throttle`, `unavailable`), or are
-served late (`latency`). Each service chooses the modes and operations its switch offers and maps a
-`RequestRejectedError` to its own documented error shape; this module knows no AWS error and imports no
-LocalStack.
+named operations answer as a service under load or in a bad minute does (`throttle`, `unavailable`), are
+served late (`latency`), or page without end (`repeat_token`: every page of a paged read carries the same
+NextToken, the server bug botocore's paginators refuse with "The same next token was received twice"). Each
+service chooses the modes and operations its switch offers and maps a `RequestRejectedError` to its own
+documented error shape; this module knows no AWS error and imports no LocalStack.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from typing import Any
 THROTTLE = "throttle"
 UNAVAILABLE = "unavailable"
 LATENCY = "latency"
+REPEAT_TOKEN = "repeat_token"
+# The NextToken of every page a REPEAT_TOKEN fault serves; a request carrying it is served its first page.
+STUCK_TOKEN = "psh-repeated-next-token"
 MAX_DELAY_SECONDS = 300.0
 
 Clock = Callable[[], float]
@@ -94,15 +98,28 @@ class FaultSwitch:
     def admit(self, operation: str) -> float:
         """Raise RequestRejectedError if an active fault refuses `operation` (and count it).
 
-        Returns the seconds to wait before serving the request (an active LATENCY fault), else 0."""
+        Returns the seconds to wait before serving the request (an active LATENCY fault), else 0. An active
+        REPEAT_TOKEN fault admits the request: the provider asks `repeats_token` how to answer it."""
         with self._lock:
             fault = self._fault
             if fault is None or not fault.covers(operation, self._clock()):
                 return 0.0
             if fault.mode == LATENCY:
                 return fault.delay_seconds
+            if fault.mode == REPEAT_TOKEN:
+                return 0.0
             self._rejected[operation] += 1
         raise RequestRejectedError(fault.mode, f"Injected fault '{fault.mode}' is active")
+
+    def repeats_token(self, operation: str) -> bool:
+        """True (and counted among the rejected requests) when an active REPEAT_TOKEN fault covers
+        `operation`: the provider serves the first page with NextToken STUCK_TOKEN."""
+        with self._lock:
+            fault = self._fault
+            if fault is None or fault.mode != REPEAT_TOKEN or not fault.covers(operation, self._clock()):
+                return False
+            self._rejected[operation] += 1
+            return True
 
     def rejected(self) -> Counter[str]:
         with self._lock:

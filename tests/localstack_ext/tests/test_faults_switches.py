@@ -7,7 +7,7 @@ import time
 import uuid
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, PaginationError
 from localaws_helpers import SSM_ACCOUNT, Account, error_code, status_code
 from psh_localstack.client import securityhub as shc
 from psh_localstack.client import ssm as ssm_control
@@ -24,6 +24,7 @@ def test_failed_findings_switch_fails_only_matching_findings_then_disarms(
             "id_prefix": prefix,
             "remaining": 2,
             "error_code": "InternalFailure",
+            "whole_request": False,
         }
         batch = [hub.finding(prefix + "a"), hub.finding("other-1"), hub.finding(prefix + "b")]
         answer = hub.client.batch_import_findings(Findings=batch)
@@ -38,6 +39,27 @@ def test_failed_findings_switch_fails_only_matching_findings_then_disarms(
         assert again["FailedCount"] == 0
     finally:
         shc.fail_findings(endpoint, prefix, count=0)
+
+
+def test_failed_findings_switch_can_refuse_whole_requests(hub: Account, endpoint: str) -> None:
+    prefix = f"refuse-{uuid.uuid4().hex[:8]}-"
+    try:
+        shc.fail_findings(endpoint, prefix, count=2, error_message="Invalid finding", whole_request=True)
+        batch = [hub.finding("other-2"), hub.finding(prefix + "a")]
+        for _ in range(2):
+            with pytest.raises(ClientError) as refused:
+                hub.client.batch_import_findings(Findings=batch)
+            assert (error_code(refused.value), status_code(refused.value)) == ("InvalidInputException", 400)
+            assert prefix + "a" in str(refused.value)
+        assert hub.get_all() == []  # nothing of a refused request is stored
+        assert hub.client.batch_import_findings(Findings=[hub.finding("other-2")])["FailedCount"] == 0
+        assert hub.client.batch_import_findings(Findings=batch)["SuccessCount"] == 2  # both refusals used
+    finally:
+        shc.fail_findings(endpoint, prefix, count=0)
+    with pytest.raises(shc.ControlError, match="400"):
+        shc._call(
+            endpoint, "POST", "/failed-findings", {"id_prefix": "x", "count": 1, "whole_request": "yes"}
+        )
 
 
 def test_failed_findings_switch_is_validated(endpoint: str) -> None:
@@ -85,6 +107,29 @@ def test_ssm_fault_fails_the_compliance_reads_then_recovers(
         assert ssm_control.fault_status(localstack.endpoint)["rejected"]["DescribeInstancePatchStates"] >= 1
         time.sleep(2.1)
         assert ssm_client.describe_instance_patch_states(InstanceIds=[node_id])["InstancePatchStates"] == []
+    finally:
+        ssm_control.clear_fault(localstack.endpoint)
+
+
+def test_ssm_repeat_token_fault_pages_without_end_until_it_expires(ssm_client, localstack) -> None:
+    """A paged read that answers every page with the same NextToken (an emulator fault: AWS documents no such
+    answer; botocore's paginators stop it with "The same next token was received twice")."""
+    node = fleet.mixed_fleet(1, seed=78)[0]
+    (node_id,) = ssm_control.register_nodes(localstack.endpoint, [node], account_id=SSM_ACCOUNT)
+    query = {"Filters": [{"Key": "InstanceIds", "Values": [node_id]}], "MaxResults": 50}
+    try:
+        ssm_control.set_fault(
+            localstack.endpoint, "repeat_token", seconds=3, operations=["DescribeInstanceInformation"]
+        )
+        first = ssm_client.describe_instance_information(**query)
+        again = ssm_client.describe_instance_information(**query, NextToken=first["NextToken"])
+        assert first["NextToken"] == again["NextToken"]
+        assert first["InstanceInformationList"] == again["InstanceInformationList"]
+        with pytest.raises(PaginationError, match="same next token"):
+            list(ssm_client.get_paginator("describe_instance_information").paginate(**query))
+        assert ssm_control.fault_status(localstack.endpoint)["rejected"]["DescribeInstanceInformation"] >= 3
+        time.sleep(3.1)
+        assert "NextToken" not in ssm_client.describe_instance_information(**query)
     finally:
         ssm_control.clear_fault(localstack.endpoint)
 

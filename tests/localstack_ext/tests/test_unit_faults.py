@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from psh_localstack.faults import (
     LATENCY,
+    REPEAT_TOKEN,
     THROTTLE,
     UNAVAILABLE,
     FaultSwitch,
@@ -93,6 +94,18 @@ def test_a_scoped_switch_refuses_other_operations_and_modes(clock: FakeClock) ->
         switch.set(THROTTLE, 5, operations=["Write"])
     with pytest.raises(ValueError, match="mode must be one of throttle, unavailable"):
         switch.set(LATENCY, 5, delay_seconds=1)
+
+
+def test_a_repeated_token_fault_admits_requests_and_counts_the_pages_it_serves(clock: FakeClock) -> None:
+    switch = FaultSwitch((THROTTLE, REPEAT_TOKEN), operations={"ReadA", "ReadB"}, clock=clock)
+    switch.set(REPEAT_TOKEN, 5, operations=["ReadA"])
+    assert switch.admit("ReadA") == 0.0  # served, not refused
+    assert switch.repeats_token("ReadA") and not switch.repeats_token("ReadB")
+    assert switch.rejected() == {"ReadA": 1}
+    clock.now += 5
+    assert not switch.repeats_token("ReadA")
+    switch.set(THROTTLE, 5)
+    assert not switch.repeats_token("ReadA")  # another mode refuses; it never repeats tokens
 
 
 def test_clear_keeps_the_counters_and_reset_forgets_them(clock: FakeClock) -> None:

@@ -80,11 +80,24 @@ def reset_behaviour(endpoint: str) -> dict[str, Any]:
 
 
 def fail_findings(
-    endpoint: str, id_prefix: str, count: int, error_code: str = "InternalFailure", error_message: str = ""
+    endpoint: str,
+    id_prefix: str,
+    count: int,
+    error_code: str = "InternalFailure",
+    error_message: str = "",
+    *,
+    whole_request: bool = False,
 ) -> dict[str, Any]:
     """The next `count` findings imported with an Id starting with `id_prefix` come back in FailedFindings
-    with `error_code` (the rest of their batch is imported). count=0 disarms."""
-    body: dict[str, Any] = {"id_prefix": id_prefix, "count": count, "error_code": error_code}
+    with `error_code` (the rest of their batch is imported); with `whole_request`, the next `count`
+    BatchImportFindings requests holding such a finding are refused whole (InvalidInputException). count=0
+    disarms."""
+    body: dict[str, Any] = {
+        "id_prefix": id_prefix,
+        "count": count,
+        "error_code": error_code,
+        "whole_request": whole_request,
+    }
     if error_message:
         body["error_message"] = error_message
     return _call(endpoint, "POST", "/failed-findings", body)

@@ -60,9 +60,9 @@ def scan_via_control(
 def set_fault(
     endpoint: str, mode: str, seconds: float, operations: list[str] | None = None
 ) -> dict[str, Any]:
-    """Mode "throttle" (400 ThrottlingException) or "unavailable" (500 InternalServerError) for N s on
-    DescribeInstanceInformation, DescribeInstancePatchStates, DescribeInstancePatches and ListComplianceItems,
-    or on the named ones of them."""
+    """Mode "throttle" (400 ThrottlingException), "unavailable" (500 InternalServerError) or "repeat_token"
+    (every page carries the same NextToken) for N s on DescribeInstanceInformation,
+    DescribeInstancePatchStates, DescribeInstancePatches and ListComplianceItems, or on the named ones."""
     body: dict[str, Any] = {"mode": mode, "seconds": seconds}
     if operations is not None:
         body["operations"] = operations

@@ -11,9 +11,11 @@ PUT    /_psh/securityhub/behaviour       {"hub_disabled_import": "failed_finding
                                           "read_lag_seconds": 0..600 (GetFindings reads as of L s ago)}
                                           (securityhub.traffic.Behaviour)
 DELETE /_psh/securityhub/behaviour       the behaviour switches back to their defaults
-POST   /_psh/securityhub/failed-findings {"id_prefix": "arn:...", "count": K, "error_code": "InternalFailure"}
-           the next K imported findings whose Id starts with id_prefix come back in FailedFindings
-           (count 0 disarms)
+POST   /_psh/securityhub/failed-findings {"id_prefix": "arn:...", "count": K, "error_code": "InternalFailure",
+                                          "whole_request": false}
+           the next K imported findings whose Id starts with id_prefix come back in FailedFindings; with
+           whole_request, the next K BatchImportFindings requests holding one are refused whole
+           (InvalidInputException) (count 0 disarms)
 PUT    /_psh/securityhub/rate-limit      {"enabled": bool, "rate": 10, "burst": 30, "operations": [...],
                                           "limits": {"GetFindings": [3, 6], ...}}
 DELETE /_psh/securityhub/counters        zero the request counters
@@ -94,11 +96,15 @@ def fail_findings(request: Request, **_: Any) -> Response:
         id_prefix, count = body.get("id_prefix"), body.get("count")
         if not isinstance(id_prefix, str) or not isinstance(count, int) or isinstance(count, bool):
             raise ValueError("id_prefix (string) and count (integer) are required")
+        whole_request = body.get("whole_request", False)
+        if not isinstance(whole_request, bool):
+            raise ValueError("whole_request must be a boolean")
         TRAFFIC.fail_findings(
             id_prefix,
             count,
             str(body.get("error_code", "InternalFailure")),
             str(body.get("error_message", "")),
+            whole_request,
         )
     except (ValueError, TypeError) as error:
         return _bad_request(error)

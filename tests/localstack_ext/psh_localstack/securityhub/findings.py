@@ -72,6 +72,14 @@ def batch_import_findings(
         raise errors.invalid_input("The request exceeds the maximum size of 6 MB")
     TRAFFIC.record_findings_received(len(findings))
     authorize_import(account_id, region, partition, findings)
+    # An injected refusal of the whole request (traffic.FindingFailures.whole_request), as AWS answers a
+    # request it will not take: InvalidInputException, "The request was rejected because you supplied an
+    # invalid or out-of-range value for an input parameter" (API Reference, BatchImportFindings, Errors).
+    refusal = TRAFFIC.refused_request(
+        [f.get("Id") for f in findings if isinstance(f, dict) and isinstance(f.get("Id"), str)]
+    )
+    if refusal is not None:
+        raise errors.invalid_input(refusal)
     if store.hub is None and TRAFFIC.behaviour.hub_disabled_import == HUB_DISABLED_WHOLE_CALL:
         raise errors.not_subscribed(account_id)  # the switch's whole-call answer (traffic.Behaviour)
 

@@ -84,12 +84,14 @@ def _check_switch(key: str, value: Any) -> Any:
 
 @dataclass
 class FindingFailures:
-    """The next `remaining` imported findings whose Id starts with `id_prefix` fail with `error_code`."""
+    """The next `remaining` imported findings whose Id starts with `id_prefix` fail with `error_code`; with
+    `whole_request`, the next `remaining` requests holding such a finding are refused whole instead."""
 
     id_prefix: str
     remaining: int
     error_code: str
     error_message: str
+    whole_request: bool = False
 
 
 class Traffic:
@@ -123,11 +125,26 @@ class Traffic:
         """(ErrorCode, ErrorMessage) when this finding must fail by injection; consumes one failure."""
         with self._lock:
             failures = self._finding_failures
-            if failures is None or failures.remaining <= 0 or not finding_id.startswith(failures.id_prefix):
+            if failures is None or failures.whole_request or failures.remaining <= 0:
+                return None
+            if not finding_id.startswith(failures.id_prefix):
                 return None
             failures.remaining -= 1
             self._findings_failed += 1
             return failures.error_code, failures.error_message
+
+    def refused_request(self, finding_ids: list[str]) -> str | None:
+        """The message of an InvalidInputException when this request holds a finding to refuse it for (a
+        `whole_request` injection); consumes one refusal."""
+        with self._lock:
+            failures = self._finding_failures
+            if failures is None or not failures.whole_request or failures.remaining <= 0:
+                return None
+            matching = [each for each in finding_ids if each.startswith(failures.id_prefix)]
+            if not matching:
+                return None
+            failures.remaining -= 1
+            return f"{failures.error_message}: {matching[0]}"
 
     def record_findings_received(self, count: int) -> None:
         with self._lock:
@@ -162,7 +179,12 @@ class Traffic:
         self.faults.clear()
 
     def fail_findings(
-        self, id_prefix: str, count: int, error_code: str = "InternalFailure", error_message: str = ""
+        self,
+        id_prefix: str,
+        count: int,
+        error_code: str = "InternalFailure",
+        error_message: str = "",
+        whole_request: bool = False,
     ) -> None:
         if not id_prefix or count < 0:
             raise ValueError("id_prefix must be non-empty and count not negative")
@@ -170,7 +192,9 @@ class Traffic:
             raise ValueError("error_code must be non-empty")
         message = error_message or "Injected failure"
         with self._lock:
-            self._finding_failures = FindingFailures(id_prefix, int(count), error_code, message)
+            self._finding_failures = FindingFailures(
+                id_prefix, int(count), error_code, message, whole_request
+            )
 
     def configure_rate_limit(
         self,
@@ -213,6 +237,7 @@ class Traffic:
                     "id_prefix": failures.id_prefix,
                     "remaining": failures.remaining,
                     "error_code": failures.error_code,
+                    "whole_request": failures.whole_request,
                 }
                 if failures is not None and failures.remaining > 0
                 else None,

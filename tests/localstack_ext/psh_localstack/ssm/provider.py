@@ -17,7 +17,7 @@ from localstack.aws.api import RequestContext, handler
 from localstack.services.moto import call_moto
 from localstack.services.ssm.provider import SsmProvider
 
-from psh_localstack.faults import RequestRejectedError
+from psh_localstack.faults import STUCK_TOKEN, RequestRejectedError
 from psh_localstack.ssm import (
     associations,
     baselines,
@@ -60,7 +60,11 @@ def faultable(operation: str) -> Callable:
                 raise errors.rejection(rejected) from None
             if delay:
                 time.sleep(delay)
-            return fn(self, context, request)
+            if not SSM_FAULTS.repeats_token(operation):
+                return fn(self, context, request)
+            # The first page again, under the same token, whatever token the request carried.
+            first = {key: value for key, value in request.items() if key != "NextToken"}
+            return {**fn(self, context, first), "NextToken": STUCK_TOKEN}
 
         return guarded
 

@@ -409,6 +409,8 @@ def localstack_process_env(port: int, lambda_python: Path) -> dict[str, str]:
             # deprecation warning for PROVIDER_OVERRIDE_LAMBDA ("ignored"); the generic override applies it.
             "PROVIDER_OVERRIDE_LAMBDA": "psh",
             "PROVIDER_OVERRIDE_CLOUDWATCH": "psh",
+            # LocalStack's SQS plus AWS's quota of 10 message attributes a message (psh_localstack/sqs).
+            "PROVIDER_OVERRIDE_SQS": "psh",
             "LAMBDA_RUNTIME_EXECUTOR": "host",
             # SQS pollers work back to back like AWS's (LocalStack pauses 1 s after every batch); the
             # extension runs MaximumConcurrency pollers per mapping (psh_localstack/lambda_/esm.py).

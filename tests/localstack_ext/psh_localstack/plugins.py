@@ -53,6 +53,13 @@ def cloudwatch_provider() -> Service:
     return Service.for_provider(PshCloudwatchProvider())
 
 
+@aws_provider(api="sqs", name="psh")
+def sqs_provider() -> Service:
+    from psh_localstack.sqs.provider import PshSqsProvider
+
+    return Service.for_provider(PshSqsProvider())
+
+
 class HostRuntimeExecutorPlugin(RuntimeExecutorPlugin):
     """LAMBDA_RUNTIME_EXECUTOR=host: run functions from their deployment zip in a host subprocess."""
 

@@ -415,6 +415,10 @@ def localstack_process_env(port: int, lambda_python: Path) -> dict[str, str]:
             # SQS pollers work back to back like AWS's (LocalStack pauses 1 s after every batch); the
             # extension runs MaximumConcurrency pollers per mapping (psh_localstack/lambda_/esm.py).
             "LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC": "0",
+            # AWS's pollers keep long-polling an idle queue; LocalStack backs a poller that found the queue
+            # empty off up to 10 s (x1.5, jittered), so the first events after an idle minute waited ~2 s for
+            # a poller to wake. At most 1 s (the mapping's long poll already paces the loop).
+            "LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC": "1",
             # Idle runtimes (one Python process each) stop after 2 minutes instead of 10: bounded memory.
             "LAMBDA_KEEPALIVE_MS": "120000",
             "PSH_LAMBDA_PYTHON312": str(lambda_python),

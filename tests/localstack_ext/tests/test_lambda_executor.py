@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import importlib.machinery
+import importlib.util
 import io
 import json
 import time
 import uuid
 import zipfile
+from pathlib import Path
 
 import boto3
 import pytest
@@ -81,7 +84,15 @@ def clients(aws_env):
         clients["lambda"].delete_function(FunctionName=name)
 
 
-def _create_function(clients, handler: str = "app.handler", timeout: int = 10, env=None) -> str:
+def _create_function(
+    clients,
+    handler: str = "app.handler",
+    timeout: int = 10,
+    env=None,
+    *,
+    code: bytes | None = None,
+    arch="x86_64",
+) -> str:
     lambda_client = clients["lambda"]
     name = f"psh-test-{uuid.uuid4().hex[:8]}"
     clients["created"].append(name)
@@ -90,7 +101,8 @@ def _create_function(clients, handler: str = "app.handler", timeout: int = 10, e
         Runtime="python3.12",
         Role=ROLE,
         Handler=handler,
-        Code={"ZipFile": _zip(HANDLER_SOURCE)},
+        Code={"ZipFile": code or _zip(HANDLER_SOURCE)},
+        Architectures=[arch],
         Timeout=timeout,
         MemorySize=256,
         Environment={"Variables": env or {}},
@@ -120,6 +132,32 @@ def test_invoke_returns_handler_result_with_environment(clients, localstack):
     assert 0 < result["remaining_ms"] <= 10_000
     assert isinstance(result["queues"], list)  # boto3 from the runtime reached LocalStack
     assert "printed line" in logs and "logged warning" in logs and "REPORT RequestId" in logs
+
+
+def _package_with_extension(name: str, shared_object: bytes) -> bytes:
+    """A deployment package whose handler imports the compiled extension module `name`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", f"import {name}\n\ndef handler(event, context):\n    return 'loaded'\n")
+        archive.writestr(f"{name}{importlib.machinery.EXTENSION_SUFFIXES[0]}", shared_object)
+    return buffer.getvalue()
+
+
+def test_compiled_extensions_load_only_on_the_architecture_they_were_built_for(clients):
+    """An x86_64 shared object (rpds-py's, as the forwarder bundles it) in an arm64 function fails to import,
+    as it does on Graviton; in an x86_64 function it loads. An aarch64 one in an x86_64 function fails too."""
+    x86_64 = Path(importlib.util.find_spec("rpds.rpds").origin).read_bytes()
+    assert x86_64[18:20] == (62).to_bytes(2, "little")  # EM_X86_64
+    package = _package_with_extension("rpds", x86_64)
+    result, error, _ = _invoke(clients["lambda"], _create_function(clients, code=package), {})
+    assert (result, error) == ("loaded", None)
+    result, error, _ = _invoke(clients["lambda"], _create_function(clients, code=package, arch="arm64"), {})
+    assert error == "Unhandled" and result["errorType"] == "Runtime.ImportModuleError"
+    assert "built for x86_64 cannot load in a function of architecture arm64" in result["errorMessage"]
+    aarch64 = x86_64[:18] + (183).to_bytes(2, "little") + x86_64[20:]  # EM_AARCH64: its header is enough
+    arm_package = _package_with_extension("rpds", aarch64)
+    result, error, _ = _invoke(clients["lambda"], _create_function(clients, code=arm_package), {})
+    assert error == "Unhandled" and "built for arm64 cannot load" in result["errorMessage"]
 
 
 def test_handler_exception_is_a_function_error(clients):

@@ -112,6 +112,9 @@ class HostRuntimeExecutor(RuntimeExecutor):
                 # (/opt/python) are not modelled by this executor.
                 "PYTHONPATH": str(code_dir),
                 "PSH_RUNTIME_PORT": str(port),
+                # The function's instruction set: its package's compiled extensions must match it
+                # (runtime_interface.install_architecture_guard).
+                "PSH_LAMBDA_ARCHITECTURE": (self.function_version.config.architectures or ["x86_64"])[0],
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTHONUNBUFFERED": "1",
                 "TMPDIR": str(self.log_path.parent / self.id),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.client
 import importlib
+import importlib.machinery
 import io
 import json
 import logging
@@ -108,6 +109,47 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+# The ELF e_machine of the two instruction sets Lambda offers (arm64: AWS Graviton; x86_64).
+ELF_MACHINES = {62: "x86_64", 183: "arm64"}
+
+
+def elf_architecture(path: str) -> str | None:
+    """The instruction set a shared object was built for ("unknown" for another), None if it is no ELF."""
+    with open(path, "rb") as file:
+        header = file.read(20)
+    if len(header) < 20 or header[:4] != b"\x7fELF":
+        return None
+    byteorder = "little" if header[5] == 1 else "big"
+    return ELF_MACHINES.get(int.from_bytes(header[18:20], byteorder), "unknown")
+
+
+def install_architecture_guard(task_root: str, architecture: str) -> None:
+    """A compiled extension of the deployment package loads only when it was built for the function's
+    architecture: "The instruction set architecture of a Lambda function determines the type of computer
+    processor that Lambda uses to run the function" (Lambda developer guide, "Selecting and configuring an
+    instruction set architecture", function code compatibility): an x86_64 shared object cannot load on
+    Graviton, nor an aarch64 one on x86. This host runs every function on its own processor, so a package
+    built for another architecture than the function's is refused here as Lambda would fail it. (One case
+    stays out of reach: an arm64 function with arm64 extensions imports them on an arm64 host only.)"""
+    root = os.path.realpath(task_root) + os.sep
+    original = importlib.machinery.ExtensionFileLoader.create_module
+
+    def create_module(self: importlib.machinery.ExtensionFileLoader, spec: Any) -> Any:
+        path = os.path.realpath(self.path)
+        if path.startswith(root):
+            built = elf_architecture(path)
+            if built is not None and built != architecture:
+                raise ImportError(
+                    f"{path}: a shared object built for {built} cannot load in a function of architecture "
+                    f"{architecture}",
+                    name=spec.name,
+                    path=path,
+                )
+        return original(self, spec)
+
+    importlib.machinery.ExtensionFileLoader.create_module = create_module  # type: ignore[method-assign]
+
+
 def _load_handler() -> tuple[Any, dict[str, Any] | None]:
     """(handler, None) or (None, init error): Runtime.ImportModuleError / Runtime.HandlerNotFound are reported
     on invoke, as Lambda's Python runtime does (Lambda developer guide, "Troubleshoot execution issues")."""
@@ -201,6 +243,9 @@ def main() -> None:
     global HANDLER, INIT_ERROR
     server = HTTPServer(("127.0.0.1", int(os.environ["PSH_RUNTIME_PORT"])), InvokeHandler)
     _install_logging()
+    install_architecture_guard(
+        os.environ["LAMBDA_TASK_ROOT"], os.environ.get("PSH_LAMBDA_ARCHITECTURE", "x86_64")
+    )
     HANDLER, INIT_ERROR = _load_handler()
     _post(f"/status/{RUNTIME_ID}/ready", b"{}")
     server.serve_forever()

@@ -7,8 +7,9 @@ One run:
    ErrorCode InvalidInput (or the whole request refused as InvalidInputException) means the caller is
    authorized, Security Hub is enabled and answering; any other answer (AccessDeniedException,
    InvalidAccessException, a per-finding InvalidAccess, throttling, 5xx, ...) means the messages would only
-   fail again: nothing moves and an ERROR line `redrive_skipped_unhealthy` is written, once per run, for
-   alarms.
+   fail again: nothing moves, an ERROR line `redrive_skipped_unhealthy` is written, once per run, and the
+   metric `patch-securityhub/RedriveBlocked` (dimension DeadLetterQueue, value: the messages held) is
+   published for the module's redrive-blocked alarm.
 3. Move at most `max_move_per_run` messages with ReceiveMessage + SendMessage + DeleteMessage, adding 1 to the
    message attribute `psh-redrive-count`. (StartMessageMoveTask takes only SourceArn, DestinationArn and
    MaxNumberOfMessagesPerSecond (SQS API Reference): it can neither add an attribute nor stop at a count.)
@@ -47,6 +48,9 @@ PROBE_NODE = "redrive-probe"
 # ImportFindingsError) without importing it. Should an endpoint ever accept it, it is an ARCHIVED finding.
 PROBE_LABEL = "REDRIVE_PROBE_NOT_A_SEVERITY"
 PROBE_REFUSAL_CODE = "InvalidInput"  # ImportFindingsError.ErrorCode of a finding that breaks the format
+# The metric of a run that held the DLQ because the import would fail (the module's redrive_blocked alarm).
+METRIC_NAMESPACE = "patch-securityhub"
+BLOCKED_METRIC = "RedriveBlocked"
 
 
 @dataclass
@@ -56,6 +60,7 @@ class RedriveRuntime:
     securityhub: Any
     logger: JsonLogger
     account: str
+    cloudwatch: Any = None  # PutMetricData of BLOCKED_METRIC; None: not published
 
 
 _RUNTIME: RedriveRuntime | None = None
@@ -65,13 +70,14 @@ def create_runtime(context: Any) -> RedriveRuntime:
     """Validated config + SDK clients. The redrive has no Backoff of its own: the SDK retries (3 attempts) and
     a run that still fails is redone by the next scheduled one."""
     config = load_redrive_config()
-    sqs, securityhub = clients(config.region, "sqs", "securityhub", attempts=3)
+    sqs, securityhub, cloudwatch = clients(config.region, "sqs", "securityhub", "cloudwatch", attempts=3)
     return RedriveRuntime(
         config=config,
         sqs=sqs,
         securityhub=securityhub,
         logger=JsonLogger("redrive", config.log_level),
         account=account_from_context(context),
+        cloudwatch=cloudwatch,
     )
 
 
@@ -228,6 +234,28 @@ def move(runtime: RedriveRuntime, limit: int) -> dict[str, int]:
     return counts
 
 
+def publish_blocked(runtime: RedriveRuntime, held: int) -> None:
+    """BLOCKED_METRIC = the messages this run held in the DLQ. Best effort: the ERROR line is written anyway,
+    and the DLQ depth alarm sees the messages too."""
+    if runtime.cloudwatch is None:
+        return
+    queue_name = runtime.config.dlq_arn.rsplit(":", 1)[-1]
+    try:
+        runtime.cloudwatch.put_metric_data(
+            Namespace=METRIC_NAMESPACE,
+            MetricData=[
+                {
+                    "MetricName": BLOCKED_METRIC,
+                    "Dimensions": [{"Name": "DeadLetterQueue", "Value": queue_name}],
+                    "Value": float(held),
+                    "Unit": "Count",
+                }
+            ],
+        )
+    except Exception as exc:
+        runtime.logger.warning("redrive_metric_failed", error=error_code(exc) or type(exc).__name__)
+
+
 def run(runtime: RedriveRuntime) -> dict[str, Any]:
     config = runtime.config
     depth = dlq_depth(runtime)
@@ -241,6 +269,7 @@ def run(runtime: RedriveRuntime) -> dict[str, Any]:
     if not healthy:
         # ERROR, once per run: messages wait in the DLQ and the forwarder's import would fail again.
         runtime.logger.error("redrive_skipped_unhealthy", health=health_detail, dlq_depth=depth)
+        publish_blocked(runtime, depth)
         summary["action"] = "skipped_unhealthy"
         return summary
     try:

@@ -169,6 +169,29 @@ def test_denied_import_moves_nothing_in_two_runs_and_logs_an_error_each(queues, 
     ] * 2
 
 
+def test_a_blocked_run_publishes_the_messages_it_held_for_the_alarm(queues, hub) -> None:
+    securityhub, stub = hub
+    fill_dlq(queues, 3)
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    runtime = replace(make_runtime(queues, securityhub), cloudwatch=cloudwatch)
+    stub.add_client_error("batch_import_findings", "AccessDeniedException", http_status_code=403)
+    redrive.run(runtime)
+    query = {
+        "Namespace": redrive.METRIC_NAMESPACE,
+        "MetricName": redrive.BLOCKED_METRIC,
+        "Dimensions": [{"Name": "DeadLetterQueue", "Value": "psh-dlq"}],
+        "StartTime": datetime(2000, 1, 1, tzinfo=UTC),
+        "EndTime": datetime(2100, 1, 1, tzinfo=UTC),
+        "Period": 60,
+        "Statistics": ["Maximum", "SampleCount"],
+    }
+    [point] = cloudwatch.get_metric_statistics(**query)["Datapoints"]
+    assert (point["Maximum"], point["SampleCount"]) == (3.0, 1.0)
+    stub.add_response("batch_import_findings", PROBE_REFUSED)
+    assert redrive.run(runtime)["moved"] == 3  # a healthy run publishes nothing
+    assert cloudwatch.get_metric_statistics(**query)["Datapoints"][0]["SampleCount"] == 1.0
+
+
 def test_probe_refused_as_a_whole_request_for_its_content_is_healthy(queues, hub) -> None:
     """Whether Security Hub refuses an invalid finding per finding or for the whole request is not documented:
     both come after authorization, so both mean the forwarder's imports can succeed."""

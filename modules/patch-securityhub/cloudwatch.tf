@@ -1,18 +1,9 @@
 # Log groups (created before the functions so that retention and encryption apply), alarms, optional alarm topic.
 
-resource "aws_cloudwatch_log_group" "forwarder" {
-  count = local.create ? 1 : 0
+resource "aws_cloudwatch_log_group" "function" {
+  for_each = local.function_ids
 
-  name              = local.forwarder_log_group_name
-  retention_in_days = var.log_retention_in_days
-  kms_key_id        = local.kms_key_arn
-  tags              = local.tags
-}
-
-resource "aws_cloudwatch_log_group" "redrive" {
-  count = local.create ? 1 : 0
-
-  name              = local.redrive_log_group_name
+  name              = each.value.log_group_name
   retention_in_days = var.log_retention_in_days
   kms_key_id        = local.kms_key_arn
   tags              = local.tags
@@ -83,14 +74,15 @@ resource "aws_cloudwatch_metric_alarm" "main_queue_age" {
   tags                = local.tags
 }
 
-resource "aws_cloudwatch_metric_alarm" "forwarder_errors" {
-  count = local.create && var.create_alarms ? 1 : 0
+# Failed invocations of the functions that have an errors_alarm (local.functions, lambda.tf).
+resource "aws_cloudwatch_metric_alarm" "function_errors" {
+  for_each = { for key, function in local.functions : key => function if var.create_alarms && function.errors_alarm != null }
 
-  alarm_name          = "${var.name_prefix}-forwarder-errors"
-  alarm_description   = "The patch-securityhub forwarder failed invocations."
+  alarm_name          = "${each.value.name}-errors"
+  alarm_description   = each.value.errors_alarm
   namespace           = "AWS/Lambda"
   metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.forwarder[0].function_name }
+  dimensions          = { FunctionName = aws_lambda_function.function[each.key].function_name }
   statistic           = "Sum"
   period              = var.alarm_evaluation_period_seconds
   evaluation_periods  = 1
@@ -116,6 +108,28 @@ resource "aws_cloudwatch_metric_alarm" "rule_failed_invocations" {
   metric_name         = "FailedInvocations"
   dimensions          = merge({ RuleName = aws_cloudwatch_event_rule.compliance[0].name }, var.event_bus_name == "default" ? {} : { EventBusName = var.event_bus_name })
   statistic           = "Sum"
+  period              = var.alarm_evaluation_period_seconds
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = local.tags
+}
+
+# The redrive held the DLQ because BatchImportFindings would fail (Security Hub or the product's import disabled,
+# access denied): the metric its blocked runs publish (lambda_src/patch_securityhub/redrive.py), the messages
+# held. Missing data is a run that was not blocked.
+resource "aws_cloudwatch_metric_alarm" "redrive_blocked" {
+  count = local.create && var.create_alarms ? 1 : 0
+
+  alarm_name          = "${var.name_prefix}-redrive-blocked"
+  alarm_description   = "The patch-securityhub redrive is holding dead-lettered events: BatchImportFindings into the product is refused (Security Hub or the integration's import disabled, or access denied). Fix that; the next redrive run moves them back."
+  namespace           = local.metric_namespace
+  metric_name         = "RedriveBlocked"
+  dimensions          = { DeadLetterQueue = local.dlq_name }
+  statistic           = "Maximum"
   period              = var.alarm_evaluation_period_seconds
   evaluation_periods  = 1
   threshold           = 1

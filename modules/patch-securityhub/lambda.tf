@@ -1,4 +1,6 @@
-# The forwarder (SQS -> Security Hub) and the redrive function (DLQ -> main queue when Security Hub is healthy).
+# The module's functions: the forwarder (SQS -> Security Hub), the redrive function (DLQ -> main queue when Security
+# Hub is healthy) and the sweep (below). Each has its own log group (cloudwatch.tf) and role (iam.tf); the redrive
+# and the sweep run on a schedule (scheduler.tf).
 #
 # source_code_hash is Lambda's CodeSha256 (base64 SHA-256 of the zip): computed here for a local zip, the caller's
 # for S3 (the manifest's sha256_base64). Terraform cannot read it from S3 at plan time in general: S3 keeps a
@@ -32,54 +34,105 @@ locals {
     ), null)
   }
 
-  forwarder_environment = {
-    PSH_QUARANTINE_QUEUE_URL    = one(aws_sqs_queue.quarantine[*].url)
-    PSH_SOURCE_QUEUE_URL        = one(aws_sqs_queue.main[*].url)
-    PSH_ONPREM_RESOURCE_TYPE    = var.onprem_resource_type
-    PSH_RESOLVE_NATIVE_FINDINGS = var.resolve_native_findings ? "true" : "false"
-    PSH_SSM_READ_CONCURRENCY    = tostring(var.ssm_read_concurrency)
-    # Receives of an event whose read lags before it is left to the sweep: fewer than maxReceiveCount, so such
-    # an event never reaches the DLQ (where the redrive would bring it back with a fresh receive count).
-    PSH_READ_BEHIND_RETRIES = tostring(max(0, min(2, var.max_receive_count - 1)))
-    PSH_LOG_LEVEL           = var.log_level
+  # What each function's architecture check says when its package was built for another one.
+  package_architecture_error = {
+    forwarder = "forwarder_package was built for ${coalesce(local.package_architecture.forwarder, "-")}, but lambda_architecture is ${var.lambda_architecture}: its compiled dependencies run on their own architecture only. Deploy the ${var.lambda_architecture} packages (build/dist/${var.lambda_architecture}/ from make package, or a release's -${var.lambda_architecture}.zip files) or set lambda_architecture = \"${coalesce(local.package_architecture.forwarder, "-")}\"."
+    redrive   = "redrive_package was built for ${coalesce(local.package_architecture.redrive, "-")}, but lambda_architecture is ${var.lambda_architecture}: deploy the packages of one architecture together (build/dist/${var.lambda_architecture}/ from make package, or a release's -${var.lambda_architecture}.zip files)."
   }
 
-  redrive_environment = {
-    PSH_DLQ_URL              = one(aws_sqs_queue.dlq[*].url)
-    PSH_DLQ_ARN              = one(aws_sqs_queue.dlq[*].arn)
-    PSH_MAIN_QUEUE_URL       = one(aws_sqs_queue.main[*].url)
-    PSH_MAIN_QUEUE_ARN       = one(aws_sqs_queue.main[*].arn)
-    PSH_QUARANTINE_QUEUE_URL = one(aws_sqs_queue.quarantine[*].url)
-    PSH_MAX_MOVE_PER_RUN     = tostring(var.redrive_max_move_per_run)
-    PSH_MAX_REDRIVES         = tostring(var.redrive_max_redrives)
-    PSH_LOG_LEVEL            = var.log_level
+  # What differs between the functions, by key; their names and ARNs are local.function_ids (locals.tf) and their
+  # own policy statements local.function_policy_statements (iam.tf). package names an entry of local.packages.
+  # schedule: the EventBridge schedule rule that runs the function (null: none). errors_alarm: the description of
+  # its Errors alarm (null: none).
+  function_settings = {
+    forwarder = {
+      description = "SSM Patch Manager compliance to Security Hub findings"
+      handler     = "patch_securityhub.forwarder.handler"
+      timeout     = var.forwarder_timeout
+      memory_size = var.forwarder_memory_size
+      package     = "forwarder"
+      environment = {
+        PSH_QUARANTINE_QUEUE_URL    = one(aws_sqs_queue.quarantine[*].url)
+        PSH_SOURCE_QUEUE_URL        = one(aws_sqs_queue.main[*].url)
+        PSH_ONPREM_RESOURCE_TYPE    = var.onprem_resource_type
+        PSH_RESOLVE_NATIVE_FINDINGS = var.resolve_native_findings ? "true" : "false"
+        PSH_SSM_READ_CONCURRENCY    = tostring(var.ssm_read_concurrency)
+        # Receives of an event whose read lags before it is left to the sweep: fewer than maxReceiveCount, so
+        # such an event never reaches the DLQ (where the redrive would bring it back with a fresh receive count).
+        PSH_READ_BEHIND_RETRIES = tostring(max(0, min(2, var.max_receive_count - 1)))
+        PSH_LOG_LEVEL           = var.log_level
+      }
+      schedule     = null
+      errors_alarm = "The patch-securityhub forwarder failed invocations."
+    }
+
+    redrive = {
+      description = "Moves patch-securityhub DLQ messages back when Security Hub is healthy"
+      handler     = "patch_securityhub.redrive.handler"
+      timeout     = var.redrive_timeout
+      memory_size = 128
+      package     = "redrive"
+      environment = {
+        PSH_DLQ_URL              = one(aws_sqs_queue.dlq[*].url)
+        PSH_DLQ_ARN              = one(aws_sqs_queue.dlq[*].arn)
+        PSH_MAIN_QUEUE_URL       = one(aws_sqs_queue.main[*].url)
+        PSH_MAIN_QUEUE_ARN       = one(aws_sqs_queue.main[*].arn)
+        PSH_QUARANTINE_QUEUE_URL = one(aws_sqs_queue.quarantine[*].url)
+        PSH_MAX_MOVE_PER_RUN     = tostring(var.redrive_max_move_per_run)
+        PSH_MAX_REDRIVES         = tostring(var.redrive_max_redrives)
+        PSH_LOG_LEVEL            = var.log_level
+      }
+      schedule     = { expression = var.redrive_schedule_expression, description = "Runs the patch-securityhub redrive function" }
+      errors_alarm = null
+    }
+
+    # The sweep lists every node SSM knows and every ACTIVE finding of the module's product, and writes sweep
+    # requests to the event queue for the forwarder (lambda_src/patch_securityhub/sweep.py). SSM's compliance
+    # events are best effort and sent only on a change, and Security Hub deletes findings not updated for 90 days:
+    # without the sweep a dropped event is never repaired and a long-lived finding expires. It runs the
+    # forwarder's package (the same code decides), with its own role.
+    sweep = {
+      description = "Asks the patch-securityhub forwarder to refresh every managed node and every active finding"
+      handler     = "patch_securityhub.sweep.handler"
+      timeout     = var.sweep_timeout
+      memory_size = 256
+      package     = "forwarder"
+      environment = {
+        PSH_MAIN_QUEUE_URL = one(aws_sqs_queue.main[*].url)
+        PSH_LOG_LEVEL      = var.log_level
+      }
+      schedule     = { expression = var.sweep_schedule_expression, description = "Runs the patch-securityhub sweep" }
+      errors_alarm = "The patch-securityhub sweep failed: findings may go stale or expire (90 days) until it runs again."
+    }
   }
+
+  functions = { for key, id in local.function_ids : key => merge(id, local.function_settings[key]) }
 }
 
-resource "aws_lambda_function" "forwarder" {
-  count = local.create ? 1 : 0
-  #checkov:skip=CKV_AWS_116:invoked synchronously by the SQS event source mapping; failed messages go to the queue's DLQ
-  #checkov:skip=CKV_AWS_117:a VPC is the caller's choice (vpc_config); the function calls only AWS APIs
-  #checkov:skip=CKV_AWS_272:the zip is built reproducibly by `make package`; code signing is the caller's choice
-  #checkov:skip=CKV_AWS_115:concurrency is capped by the event source mapping's scaling_config (forwarder_max_concurrency)
+resource "aws_lambda_function" "function" {
+  for_each = local.functions
+  #checkov:skip=CKV_AWS_116:the forwarder is invoked synchronously by the SQS event source mapping (failed messages go to the queue's DLQ); the redrive and the sweep run on a schedule and are idempotent, a missed or failed run is redone by the next one (the sweep's failures are alarmed)
+  #checkov:skip=CKV_AWS_117:a VPC is the caller's choice (vpc_config); the functions call only AWS APIs
+  #checkov:skip=CKV_AWS_272:the zips are built reproducibly by `make package`; code signing is the caller's choice
+  #checkov:skip=CKV_AWS_115:the forwarder's concurrency is capped by the event source mapping's scaling_config (forwarder_max_concurrency); the redrive and the sweep run once per schedule period, shorter than the period; reserving concurrency fails in low-limit accounts
 
-  function_name     = local.forwarder_name
-  description       = "SSM Patch Manager compliance to Security Hub findings"
-  role              = aws_iam_role.forwarder[0].arn
+  function_name     = each.value.name
+  description       = each.value.description
+  role              = aws_iam_role.function[each.key].arn
   runtime           = local.runtime
-  handler           = "patch_securityhub.forwarder.handler"
+  handler           = each.value.handler
   architectures     = [var.lambda_architecture]
-  timeout           = var.forwarder_timeout
-  memory_size       = var.forwarder_memory_size
-  filename          = var.forwarder_package.zip_path
-  source_code_hash  = var.forwarder_package.zip_path == null ? var.forwarder_package.source_code_hash : filebase64sha256(var.forwarder_package.zip_path)
-  s3_bucket         = var.forwarder_package.s3_bucket
-  s3_key            = var.forwarder_package.s3_key
-  s3_object_version = var.forwarder_package.s3_object_version
+  timeout           = each.value.timeout
+  memory_size       = each.value.memory_size
+  filename          = local.packages[each.value.package].zip_path
+  source_code_hash  = local.packages[each.value.package].zip_path == null ? local.packages[each.value.package].source_code_hash : filebase64sha256(local.packages[each.value.package].zip_path)
+  s3_bucket         = local.packages[each.value.package].s3_bucket
+  s3_key            = local.packages[each.value.package].s3_key
+  s3_object_version = local.packages[each.value.package].s3_object_version
   kms_key_arn       = local.kms_key_arn
 
   environment {
-    variables = local.forwarder_environment
+    variables = each.value.environment
   }
 
   tracing_config {
@@ -98,19 +151,24 @@ resource "aws_lambda_function" "forwarder" {
 
   lifecycle {
     precondition {
-      condition     = local.package_architecture.forwarder == null || local.package_architecture.forwarder == var.lambda_architecture
-      error_message = "forwarder_package was built for ${coalesce(local.package_architecture.forwarder, "-")}, but lambda_architecture is ${var.lambda_architecture}: its compiled dependencies run on their own architecture only. Deploy the ${var.lambda_architecture} packages (build/dist/${var.lambda_architecture}/ from make package, or a release's -${var.lambda_architecture}.zip files) or set lambda_architecture = \"${coalesce(local.package_architecture.forwarder, "-")}\"."
+      condition     = local.package_architecture[each.value.package] == null || local.package_architecture[each.value.package] == var.lambda_architecture
+      error_message = local.package_architecture_error[each.value.package]
+    }
+    # The sweep's policy lets it invoke its own ARN (iam.tf).
+    postcondition {
+      condition     = self.arn == each.value.arn
+      error_message = "The ${each.key} function's ARN differs from the one derived from its name."
     }
   }
 
-  depends_on = [aws_cloudwatch_log_group.forwarder, aws_iam_role_policy.forwarder]
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
 }
 
 resource "aws_lambda_event_source_mapping" "forwarder" {
   count = local.create ? 1 : 0
 
   event_source_arn                   = aws_sqs_queue.main[0].arn
-  function_name                      = aws_lambda_function.forwarder[0].arn
+  function_name                      = aws_lambda_function.function["forwarder"].arn
   batch_size                         = var.forwarder_batch_size
   maximum_batching_window_in_seconds = var.forwarder_batching_window_seconds
   function_response_types            = ["ReportBatchItemFailures"]
@@ -127,54 +185,4 @@ resource "aws_lambda_event_source_mapping" "forwarder" {
       error_message = "forwarder_batching_window_seconds must be at least 1 when forwarder_batch_size is above 10 (SQS event source rule)."
     }
   }
-}
-
-resource "aws_lambda_function" "redrive" {
-  count = local.create ? 1 : 0
-  #checkov:skip=CKV_AWS_116:runs on a schedule and is idempotent; a missed run is redone by the next one
-  #checkov:skip=CKV_AWS_117:a VPC is the caller's choice (vpc_config); the function calls only AWS APIs
-  #checkov:skip=CKV_AWS_272:the zip is built reproducibly by `make package`; code signing is the caller's choice
-  #checkov:skip=CKV_AWS_115:one run per schedule period, shorter than the period; reserving fails in low-limit accounts
-
-  function_name     = local.redrive_name
-  description       = "Moves patch-securityhub DLQ messages back when Security Hub is healthy"
-  role              = aws_iam_role.redrive[0].arn
-  runtime           = local.runtime
-  handler           = "patch_securityhub.redrive.handler"
-  architectures     = [var.lambda_architecture]
-  timeout           = var.redrive_timeout
-  memory_size       = 128
-  filename          = var.redrive_package.zip_path
-  source_code_hash  = var.redrive_package.zip_path == null ? var.redrive_package.source_code_hash : filebase64sha256(var.redrive_package.zip_path)
-  s3_bucket         = var.redrive_package.s3_bucket
-  s3_key            = var.redrive_package.s3_key
-  s3_object_version = var.redrive_package.s3_object_version
-  kms_key_arn       = local.kms_key_arn
-
-  environment {
-    variables = local.redrive_environment
-  }
-
-  tracing_config {
-    mode = var.lambda_tracing_mode
-  }
-
-  dynamic "vpc_config" {
-    for_each = var.vpc_config == null ? [] : [var.vpc_config]
-    content {
-      subnet_ids         = vpc_config.value.subnet_ids
-      security_group_ids = vpc_config.value.security_group_ids
-    }
-  }
-
-  tags = local.tags
-
-  lifecycle {
-    precondition {
-      condition     = local.package_architecture.redrive == null || local.package_architecture.redrive == var.lambda_architecture
-      error_message = "redrive_package was built for ${coalesce(local.package_architecture.redrive, "-")}, but lambda_architecture is ${var.lambda_architecture}: deploy the packages of one architecture together (build/dist/${var.lambda_architecture}/ from make package, or a release's -${var.lambda_architecture}.zip files)."
-    }
-  }
-
-  depends_on = [aws_cloudwatch_log_group.redrive, aws_iam_role_policy.redrive]
 }

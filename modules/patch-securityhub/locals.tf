@@ -26,17 +26,12 @@ locals {
   kms_key_arn          = local.create_kms_key ? one(aws_kms_key.this[*].arn) : var.kms_key_arn
   kms_key_choice_error = "Set exactly one of create_kms_key = true (the module creates the key) or kms_key_arn (with create_kms_key = false)."
 
-  forwarder_name = "${var.name_prefix}-forwarder"
-  redrive_name   = "${var.name_prefix}-redrive"
-
-  main_queue_name       = "${var.name_prefix}-events"
-  dlq_name              = "${var.name_prefix}-events-dlq"
+  main_queue_name = "${var.name_prefix}-events"
+  dlq_name        = "${var.name_prefix}-events-dlq"
+  # The CloudWatch namespace of the product's own metrics (redrive.METRIC_NAMESPACE).
+  metric_namespace      = "patch-securityhub"
   quarantine_queue_name = "${var.name_prefix}-quarantine"
   rule_dlq_name         = "${var.name_prefix}-rule-dlq"
-
-  # IAM is global and the module regional: the Region keeps one account's deployments apart.
-  forwarder_role_name = local.create ? "${local.forwarder_name}-${local.region}" : null
-  redrive_role_name   = local.create ? "${local.redrive_name}-${local.region}" : null
 
   # ARNs derived from names: the policies that name them are then known at plan time (reviewable in the plan,
   # testable offline) and the key policy can name the queue without a dependency cycle.
@@ -45,13 +40,25 @@ locals {
   dlq_arn              = local.create ? "${format(local.arn_prefix, "sqs")}:${local.dlq_name}" : null
   quarantine_queue_arn = local.create ? "${format(local.arn_prefix, "sqs")}:${local.quarantine_queue_name}" : null
   rule_dlq_arn         = local.create ? "${format(local.arn_prefix, "sqs")}:${local.rule_dlq_name}" : null
-  # IAM ARNs carry the role's path: arn:<partition>:iam::<account>:role<path><name>.
-  forwarder_role_arn   = local.create ? "arn:${local.partition}:iam::${local.account_id}:role${var.role_path}${local.forwarder_role_name}" : null
-  redrive_role_arn     = local.create ? "arn:${local.partition}:iam::${local.account_id}:role${var.role_path}${local.redrive_role_name}" : null
   compliance_rule_name = "${var.name_prefix}-patch-compliance"
   compliance_rule_arn  = local.create ? "${format(local.arn_prefix, "events")}:rule/${var.event_bus_name == "default" ? "" : "${var.event_bus_name}/"}${local.compliance_rule_name}" : null
-  forwarder_log_arn    = local.create ? "${format(local.arn_prefix, "logs")}:log-group:${local.forwarder_log_group_name}" : null
-  redrive_log_arn      = local.create ? "${format(local.arn_prefix, "logs")}:log-group:${local.redrive_log_group_name}" : null
+
+  # The module's functions: the forwarder, the redrive function and, when sweep_enabled, the sweep (none when the
+  # module creates nothing). What else differs between them is in local.functions (lambda.tf).
+  function_keys = local.create ? concat(["forwarder", "redrive"], var.sweep_enabled ? ["sweep"] : []) : []
+  # Each function's names and ARNs, from its key alone: no resource in them, so the queue policy may name the
+  # roles (sqs.tf) without a cycle. IAM is global and the module regional: the Region in the role's name keeps one
+  # account's deployments apart. IAM ARNs carry the role's path: arn:<partition>:iam::<account>:role<path><name>.
+  function_ids = {
+    for key in local.function_keys : key => {
+      name           = "${var.name_prefix}-${key}"
+      arn            = "${format(local.arn_prefix, "lambda")}:function:${var.name_prefix}-${key}"
+      role_name      = "${var.name_prefix}-${key}-${local.region}"
+      role_arn       = "arn:${local.partition}:iam::${local.account_id}:role${var.role_path}${var.name_prefix}-${key}-${local.region}"
+      log_group_name = "/aws/lambda/${var.name_prefix}-${key}"
+      log_group_arn  = "${format(local.arn_prefix, "logs")}:log-group:/aws/lambda/${var.name_prefix}-${key}"
+    }
+  }
 
   # AWS guidance for SQS-triggered Lambda: visibility timeout at least six times the function timeout.
   queue_visibility_timeout = coalesce(var.queue_visibility_timeout_seconds, 6 * var.forwarder_timeout)
@@ -63,8 +70,6 @@ locals {
   create_patch_baseline         = local.create && var.patch_baseline != null
   create_alarm_topic            = local.create && var.create_alarms && var.create_alarm_topic
   alarm_actions                 = compact([local.create_alarm_topic ? one(aws_sns_topic.alarms[*].arn) : var.alarm_sns_topic_arn])
-  forwarder_log_group_name      = "/aws/lambda/${local.forwarder_name}"
-  redrive_log_group_name        = "/aws/lambda/${local.redrive_name}"
   lambda_log_group_arn_wildcard = local.create ? "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*" : null
   # Every alarm of the module is named "<name_prefix>-...".
   alarm_arn_wildcard = local.create ? "${format(local.arn_prefix, "cloudwatch")}:alarm:${var.name_prefix}-*" : null

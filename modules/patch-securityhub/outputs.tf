@@ -80,22 +80,22 @@ output "compliance_rule_name" {
 
 output "forwarder_function_arn" {
   description = "ARN of the forwarder function."
-  value       = one(aws_lambda_function.forwarder[*].arn)
+  value       = try(aws_lambda_function.function["forwarder"].arn, null)
 }
 
 output "forwarder_function_name" {
   description = "Name of the forwarder function."
-  value       = one(aws_lambda_function.forwarder[*].function_name)
+  value       = try(aws_lambda_function.function["forwarder"].function_name, null)
 }
 
 output "forwarder_role_arn" {
   description = "ARN of the forwarder's execution role."
-  value       = one(aws_iam_role.forwarder[*].arn)
+  value       = try(aws_iam_role.function["forwarder"].arn, null)
 }
 
 output "forwarder_role_name" {
   description = "Name of the forwarder's execution role."
-  value       = one(aws_iam_role.forwarder[*].name)
+  value       = try(aws_iam_role.function["forwarder"].name, null)
 }
 
 output "forwarder_event_source_mapping_uuid" {
@@ -105,37 +105,37 @@ output "forwarder_event_source_mapping_uuid" {
 
 output "forwarder_log_group_name" {
   description = "Log group of the forwarder."
-  value       = one(aws_cloudwatch_log_group.forwarder[*].name)
+  value       = try(aws_cloudwatch_log_group.function["forwarder"].name, null)
 }
 
 output "redrive_function_arn" {
   description = "ARN of the redrive function."
-  value       = one(aws_lambda_function.redrive[*].arn)
+  value       = try(aws_lambda_function.function["redrive"].arn, null)
 }
 
 output "redrive_function_name" {
   description = "Name of the redrive function."
-  value       = one(aws_lambda_function.redrive[*].function_name)
+  value       = try(aws_lambda_function.function["redrive"].function_name, null)
 }
 
 output "redrive_role_arn" {
   description = "ARN of the redrive function's execution role."
-  value       = one(aws_iam_role.redrive[*].arn)
+  value       = try(aws_iam_role.function["redrive"].arn, null)
 }
 
 output "redrive_role_name" {
   description = "Name of the redrive function's execution role."
-  value       = one(aws_iam_role.redrive[*].name)
+  value       = try(aws_iam_role.function["redrive"].name, null)
 }
 
 output "redrive_schedule_rule_arn" {
   description = "ARN of the EventBridge schedule rule that runs the redrive function."
-  value       = one(aws_cloudwatch_event_rule.redrive[*].arn)
+  value       = try(aws_cloudwatch_event_rule.schedule["redrive"].arn, null)
 }
 
 output "redrive_log_group_name" {
   description = "Log group of the redrive function."
-  value       = one(aws_cloudwatch_log_group.redrive[*].name)
+  value       = try(aws_cloudwatch_log_group.function["redrive"].name, null)
 }
 
 output "securityhub_product_arn" {
@@ -179,12 +179,13 @@ output "alarm_topic_arn" {
 }
 
 output "alarm_arns" {
-  description = "ARNs of the alarms by purpose (dlq, quarantine, rule_dlq, events_age, forwarder_errors, rule_failed_invocations)."
+  description = "ARNs of the alarms by purpose (dlq, quarantine, rule_dlq, events_age, forwarder_errors, rule_failed_invocations, redrive_blocked)."
   value = merge(
     { for k, a in aws_cloudwatch_metric_alarm.queue_depth : k => a.arn },
     { for a in aws_cloudwatch_metric_alarm.main_queue_age : "events_age" => a.arn },
-    { for a in aws_cloudwatch_metric_alarm.forwarder_errors : "forwarder_errors" => a.arn },
+    { for key, a in aws_cloudwatch_metric_alarm.function_errors : "forwarder_errors" => a.arn if key == "forwarder" },
     { for a in aws_cloudwatch_metric_alarm.rule_failed_invocations : "rule_failed_invocations" => a.arn },
+    { for a in aws_cloudwatch_metric_alarm.redrive_blocked : "redrive_blocked" => a.arn },
   )
 }
 
@@ -193,32 +194,33 @@ output "alarm_names" {
   value = merge(
     { for k, a in aws_cloudwatch_metric_alarm.queue_depth : k => a.alarm_name },
     { for a in aws_cloudwatch_metric_alarm.main_queue_age : "events_age" => a.alarm_name },
-    { for a in aws_cloudwatch_metric_alarm.forwarder_errors : "forwarder_errors" => a.alarm_name },
+    { for key, a in aws_cloudwatch_metric_alarm.function_errors : "forwarder_errors" => a.alarm_name if key == "forwarder" },
     { for a in aws_cloudwatch_metric_alarm.rule_failed_invocations : "rule_failed_invocations" => a.alarm_name },
+    { for a in aws_cloudwatch_metric_alarm.redrive_blocked : "redrive_blocked" => a.alarm_name },
   )
 }
 
 output "sweep_function_arn" {
   description = "ARN of the sweep function (null when sweep_enabled is false)."
-  value       = one(aws_lambda_function.sweep[*].arn)
+  value       = try(aws_lambda_function.function["sweep"].arn, null)
 }
 
 output "sweep_function_name" {
   description = "Name of the sweep function (null when sweep_enabled is false)."
-  value       = one(aws_lambda_function.sweep[*].function_name)
+  value       = try(aws_lambda_function.function["sweep"].function_name, null)
 }
 
 output "sweep_role_arn" {
   description = "ARN of the sweep function's execution role (null when sweep_enabled is false)."
-  value       = one(aws_iam_role.sweep[*].arn)
+  value       = try(aws_iam_role.function["sweep"].arn, null)
 }
 
 output "sweep_schedule_rule_arn" {
   description = "ARN of the EventBridge schedule rule that runs the sweep (null when sweep_enabled is false)."
-  value       = one(aws_cloudwatch_event_rule.sweep[*].arn)
+  value       = try(aws_cloudwatch_event_rule.schedule["sweep"].arn, null)
 }
 
 output "sweep_log_group_name" {
   description = "Log group of the sweep function (null when sweep_enabled is false)."
-  value       = one(aws_cloudwatch_log_group.sweep[*].name)
+  value       = try(aws_cloudwatch_log_group.function["sweep"].name, null)
 }

@@ -142,7 +142,7 @@ data "aws_iam_policy_document" "main_queue" {
     condition {
       test     = "ArnNotLike"
       variable = "aws:PrincipalArn"
-      values   = concat(compact([local.redrive_role_arn, local.sweep_role_arn]), var.main_queue_sender_arns)
+      values   = concat([for key in ["redrive", "sweep"] : local.function_ids[key].role_arn if contains(local.function_keys, key)], var.main_queue_sender_arns)
     }
   }
 

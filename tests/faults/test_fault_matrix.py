@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from matrix import (
@@ -307,6 +307,18 @@ def test_security_hub_down_past_the_retry_window_then_imports_refused_for_two_re
     assert (depths["main"], depths["dlq"]) == (0, held), (
         f"the redrive moved messages it could not land: {depths}"
     )
+    # What the module's redrive_blocked alarm watches: each blocked run published the messages it held.
+    blocked = deployment.aws.client("cloudwatch").get_metric_statistics(
+        Namespace="patch-securityhub",
+        MetricName="RedriveBlocked",
+        Dimensions=[{"Name": "DeadLetterQueue", "Value": deployment.module["dlq_url"].rsplit("/", 1)[-1]}],
+        StartTime=datetime.now(UTC) - timedelta(hours=1),
+        EndTime=datetime.now(UTC) + timedelta(minutes=5),
+        Period=3600,
+        Statistics=["Maximum", "SampleCount"],
+    )["Datapoints"]
+    assert blocked and blocked[0]["SampleCount"] >= 2 and blocked[0]["Maximum"] >= held, blocked
+    assert "redrive_blocked" in deployment.module["alarm_names"]
     shc.clear_fault(deployment.endpoint)
     cleared = time.monotonic()
     _finish(

@@ -36,6 +36,7 @@ STAR_ONLY_ACTIONS = {
     "ec2:DescribeNetworkInterfaces",  # with vpc_config: Lambda's ENI management (EC2 Describe*: no resources)
     "ec2:DescribeSubnets",
     "ec2:DescribeInstances",  # the forwarder: whether a node SSM does not list still exists (node_fate)
+    "cloudwatch:PutMetricData",  # the redrive's RedriveBlocked, confined by a cloudwatch:namespace condition
 }
 
 # The only wildcard actions any policy of the module may name, each with its reason: (effect, action).
@@ -153,7 +154,7 @@ def _resource_types(example_plans: dict[str, Any]) -> set[str]:
 def test_forwarder_role_policy_is_scoped_to_its_own_resources(
     s3_policies: dict[str, list[Statement]],
 ) -> None:
-    grants = allowed(s3_policies["aws_iam_role_policy.forwarder[0].policy"])
+    grants = allowed(s3_policies['aws_iam_role_policy.function["forwarder"].policy'])
     main_queue = arn("sqs", f"{S3_PREFIX}-events")
     assert grants == {
         "logs:CreateLogStream": {arn("logs", f"log-group:/aws/lambda/{S3_PREFIX}-forwarder:*")},
@@ -181,7 +182,7 @@ def test_forwarder_role_policy_is_scoped_to_its_own_resources(
 
 
 def test_redrive_role_policy_is_scoped_to_its_own_resources(s3_policies: dict[str, list[Statement]]) -> None:
-    grants = allowed(s3_policies["aws_iam_role_policy.redrive[0].policy"])
+    grants = allowed(s3_policies['aws_iam_role_policy.function["redrive"].policy'])
     dlq, main_queue = arn("sqs", f"{S3_PREFIX}-events-dlq"), arn("sqs", f"{S3_PREFIX}-events")
     assert grants == {
         "logs:CreateLogStream": {arn("logs", f"log-group:/aws/lambda/{S3_PREFIX}-redrive:*")},
@@ -196,11 +197,16 @@ def test_redrive_role_policy_is_scoped_to_its_own_resources(s3_policies: dict[st
         "kms:GenerateDataKey": {KEY_ARN},
         "xray:PutTelemetryRecords": {"*"},
         "xray:PutTraceSegments": {"*"},
+        # RedriveBlocked: no resource-level permissions, so "*" within the product's namespace only.
+        "cloudwatch:PutMetricData": {"*"},
     }
+    policy = s3_policies['aws_iam_role_policy.function["redrive"].policy']
+    [publish] = [statement for statement in policy if statement.sid == "PublishRedriveBlocked"]
+    assert publish.conditions == {"StringEquals": {"cloudwatch:namespace": ("patch-securityhub",)}}
 
 
 def test_sweep_role_policy_is_scoped_to_its_own_resources(s3_policies: dict[str, list[Statement]]) -> None:
-    grants = allowed(s3_policies["aws_iam_role_policy.sweep[0].policy"])
+    grants = allowed(s3_policies['aws_iam_role_policy.function["sweep"].policy'])
     assert grants == {
         "logs:CreateLogStream": {arn("logs", f"log-group:/aws/lambda/{S3_PREFIX}-sweep:*")},
         "logs:PutLogEvents": {arn("logs", f"log-group:/aws/lambda/{S3_PREFIX}-sweep:*")},
@@ -234,7 +240,7 @@ def test_vpc_grants_only_the_network_interfaces_lambda_manages(
 ) -> None:
     # Lambda developer guide, "Giving Lambda functions access to resources in an Amazon VPC".
     interfaces = arn("ec2", "network-interface/*")
-    grants = allowed(fleet_policies[f"aws_iam_role_policy.{role}[0].policy"])
+    grants = allowed(fleet_policies[f'aws_iam_role_policy.function["{role}"].policy'])
     # ec2:DescribeInstances is the forwarder's own read (node_fate), not network management.
     network = {a: resources for a, resources in grants.items() if a.startswith("ec2:") and a != DESCRIBE}
     assert network == {
@@ -250,7 +256,7 @@ def test_vpc_grants_only_the_network_interfaces_lambda_manages(
         "ec2:DescribeSubnets": {"*"},
     }
     # Without vpc_config: no EC2 permission but the forwarder's DescribeInstances.
-    without_vpc = allowed(s3_policies[f"aws_iam_role_policy.{role}[0].policy"])
+    without_vpc = allowed(s3_policies[f'aws_iam_role_policy.function["{role}"].policy'])
     expected = [DESCRIBE] if role == "forwarder" else []
     assert [action for action in without_vpc if action.startswith("ec2:")] == expected
 
@@ -258,7 +264,7 @@ def test_vpc_grants_only_the_network_interfaces_lambda_manages(
 def test_optional_grants_follow_their_switches(example_plans: dict[str, Any]) -> None:
     # basic: resolve_native_findings=false and tracing PassThrough -> no BatchUpdateFindings, no X-Ray.
     deferred = deferred_policy_document_actions(example_plans["basic"])
-    forwarder = deferred["module.patch_securityhub.data.aws_iam_policy_document.forwarder[0]"]
+    forwarder = deferred['module.patch_securityhub.data.aws_iam_policy_document.function["forwarder"]']
     actions = {a for _, _, statement_actions in forwarder for a in statement_actions}
     assert "securityhub:BatchUpdateFindings" not in actions
     assert not {a for a in actions if a.startswith("xray:")}
@@ -266,8 +272,8 @@ def test_optional_grants_follow_their_switches(example_plans: dict[str, Any]) ->
 
 
 def test_lambda_roles_trust_only_lambda(s3_policies: dict[str, list[Statement]]) -> None:
-    for role in ("forwarder", "redrive"):
-        statements = s3_policies[f"aws_iam_role.{role}[0].assume_role_policy"]
+    for role in ("forwarder", "redrive", "sweep"):
+        statements = s3_policies[f'aws_iam_role.function["{role}"].assume_role_policy']
         assert [(s.effect, s.actions, s.principals) for s in statements] == [
             ("Allow", ("sts:AssumeRole",), {"Service": ("lambda.amazonaws.com",)})
         ]
@@ -450,7 +456,7 @@ def test_main_queue_accepts_only_the_rule_the_redrive_and_tls(
 
 def test_the_exempt_sender_is_the_planned_redrive_role(example_plans: dict[str, Any]) -> None:
     plan = example_plans["module-fleet"]
-    role = plan.resource_changes["aws_iam_role.redrive[0]"]["change"]["after"]
+    role = plan.resource_changes['aws_iam_role.function["redrive"]']["change"]["after"]
     main = queue_policies(plan)["main"]
     deny = next(s for s in main if s.sid == "DenyOtherSenders")
     assert iam_arn(f"role{role['path']}{role['name']}") in deny.conditions["ArnNotLike"]["aws:PrincipalArn"]
@@ -498,11 +504,11 @@ def test_dead_letter_and_quarantine_queues_grant_nothing_and_require_tls(
 
 def test_lambda_environment_is_encrypted_with_the_module_key(example_plans: dict[str, Any]) -> None:
     s3_plan = example_plans["module-s3"]
-    for function in ("forwarder", "redrive"):
-        after = s3_plan.resource_changes[f"aws_lambda_function.{function}[0]"]["change"]["after"]
+    for function in ("forwarder", "redrive", "sweep"):
+        after = s3_plan.resource_changes[f'aws_lambda_function.function["{function}"]']["change"]["after"]
         assert after["kms_key_arn"] == KEY_ARN
         basic = example_plans["basic"].resource_changes[
-            f"module.patch_securityhub.aws_lambda_function.{function}[0]"
+            f'module.patch_securityhub.aws_lambda_function.function["{function}"]'
         ]
         assert basic["change"]["after_unknown"]["kms_key_arn"] is True  # the key the module creates
 

@@ -80,3 +80,26 @@ run "no_alarms_still_a_dead_letter_queue" {
     error_message = "create_alarms = false drops the alarms, not the queue that keeps undelivered events."
   }
 }
+
+run "a_redrive_that_holds_the_dlq_is_alarmed" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      aws_cloudwatch_metric_alarm.redrive_blocked[0].namespace == "patch-securityhub",
+      aws_cloudwatch_metric_alarm.redrive_blocked[0].metric_name == "RedriveBlocked",
+      aws_cloudwatch_metric_alarm.redrive_blocked[0].dimensions == tomap({ DeadLetterQueue = "patch-securityhub-events-dlq" }),
+      aws_cloudwatch_metric_alarm.redrive_blocked[0].treat_missing_data == "notBreaching",
+    ])
+    error_message = "The redrive_blocked alarm watches the RedriveBlocked metric of this module's DLQ (lambda_src redrive.publish_blocked)."
+  }
+
+  assert {
+    condition = jsonencode([
+      for s in data.aws_iam_policy_document.function["redrive"].statement : [
+        for c in s.condition : [c.test, c.variable, c.values]
+      ] if s.sid == "PublishRedriveBlocked"
+    ]) == jsonencode([[["StringEquals", "cloudwatch:namespace", ["patch-securityhub"]]]])
+    error_message = "The redrive may publish metrics only into the product's namespace."
+  }
+}

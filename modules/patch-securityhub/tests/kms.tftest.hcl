@@ -40,7 +40,7 @@ run "uses_a_passed_in_key" {
     condition = alltrue([
       for key in [
         aws_sqs_queue.main[0].kms_master_key_id, aws_sqs_queue.rule_dlq[0].kms_master_key_id,
-        aws_cloudwatch_log_group.forwarder[0].kms_key_id, aws_lambda_function.forwarder[0].kms_key_arn,
+        aws_cloudwatch_log_group.function["forwarder"].kms_key_id, aws_lambda_function.function["forwarder"].kms_key_arn,
       ] : key == var.kms_key_arn
     ])
     error_message = "Queues, log groups and the functions' environment must use the passed-in key."
@@ -54,7 +54,7 @@ run "refuses_a_key_arn_beside_create_kms_key" {
     kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
   }
 
-  expect_failures = [data.aws_iam_policy_document.forwarder, data.aws_iam_policy_document.redrive]
+  expect_failures = [data.aws_iam_policy_document.function]
 }
 
 run "refuses_no_key_at_all" {
@@ -64,7 +64,7 @@ run "refuses_no_key_at_all" {
     create_kms_key = false
   }
 
-  expect_failures = [data.aws_iam_policy_document.forwarder, data.aws_iam_policy_document.redrive]
+  expect_failures = [data.aws_iam_policy_document.function]
 }
 
 run "refuses_a_malformed_key_arn" {

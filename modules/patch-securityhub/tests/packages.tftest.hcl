@@ -15,12 +15,12 @@ run "manifest_matching_lambda_architecture" {
   command = plan
 
   assert {
-    condition     = aws_lambda_function.forwarder[0].architectures[0] == "x86_64" && aws_lambda_function.redrive[0].architectures[0] == "x86_64"
+    condition     = aws_lambda_function.function["forwarder"].architectures[0] == "x86_64" && aws_lambda_function.function["redrive"].architectures[0] == "x86_64"
     error_message = "x86_64 packages deploy on x86_64 (the default lambda_architecture)."
   }
 
   assert {
-    condition     = aws_lambda_function.forwarder[0].source_code_hash == filebase64sha256("tests/fixtures/packages/x86_64/forwarder.zip")
+    condition     = aws_lambda_function.function["forwarder"].source_code_hash == filebase64sha256("tests/fixtures/packages/x86_64/forwarder.zip")
     error_message = "A local zip's source_code_hash is its base64 SHA-256, computed by the module."
   }
 }
@@ -33,7 +33,7 @@ run "arm64_manifest_with_x86_64_functions" {
     redrive_package   = { zip_path = "tests/fixtures/packages/arm64/redrive.zip" }
   }
 
-  expect_failures = [aws_lambda_function.forwarder, aws_lambda_function.redrive]
+  expect_failures = [aws_lambda_function.function]
 }
 
 run "arm64_packages_on_arm64" {
@@ -46,7 +46,7 @@ run "arm64_packages_on_arm64" {
   }
 
   assert {
-    condition     = aws_lambda_function.forwarder[0].architectures[0] == "arm64" && aws_lambda_function.redrive[0].architectures[0] == "arm64"
+    condition     = aws_lambda_function.function["forwarder"].architectures[0] == "arm64" && aws_lambda_function.function["redrive"].architectures[0] == "arm64"
     error_message = "arm64 packages deploy on arm64."
   }
 }
@@ -60,7 +60,7 @@ run "own_architecture_comes_before_the_manifest" {
   }
 
   assert {
-    condition     = aws_lambda_function.forwarder[0].architectures[0] == "x86_64"
+    condition     = aws_lambda_function.function["forwarder"].architectures[0] == "x86_64"
     error_message = "A package's own architecture is what it was built for, whatever a manifest beside it says."
   }
 }
@@ -73,7 +73,23 @@ run "release_name_of_the_other_architecture" {
     redrive_package   = { s3_bucket = "artifacts", s3_key = "releases/patch-securityhub-redrive-1.4.0-x86_64.zip" }
   }
 
-  expect_failures = [aws_lambda_function.forwarder]
+  expect_failures = [aws_lambda_function.function]
+}
+
+# The same redrive package beside a forwarder of the right architecture plans: above, only the forwarder's
+# (and the sweep's, which runs it) was refused.
+run "release_name_of_the_same_architecture" {
+  command = plan
+
+  variables {
+    forwarder_package = { s3_bucket = "artifacts", s3_key = "releases/patch-securityhub-forwarder-1.4.0-x86_64.zip" }
+    redrive_package   = { s3_bucket = "artifacts", s3_key = "releases/patch-securityhub-redrive-1.4.0-x86_64.zip" }
+  }
+
+  assert {
+    condition     = aws_lambda_function.function["redrive"].architectures[0] == "x86_64" && aws_lambda_function.function["sweep"].s3_key == "releases/patch-securityhub-forwarder-1.4.0-x86_64.zip"
+    error_message = "Release names of lambda_architecture deploy; the sweep runs the forwarder's package."
+  }
 }
 
 run "s3_package_with_its_base64_hash" {
@@ -90,12 +106,12 @@ run "s3_package_with_its_base64_hash" {
   }
 
   assert {
-    condition     = aws_lambda_function.forwarder[0].source_code_hash == "GmICkL23fC+zx9qE349wcCTjhcvzJKQNCbBGjL9biYc=" && aws_lambda_function.forwarder[0].filename == null
+    condition     = aws_lambda_function.function["forwarder"].source_code_hash == "GmICkL23fC+zx9qE349wcCTjhcvzJKQNCbBGjL9biYc=" && aws_lambda_function.function["forwarder"].filename == null
     error_message = "An S3 package deploys with the source_code_hash it gives (its manifest's sha256_base64)."
   }
 
   assert {
-    condition     = aws_lambda_function.forwarder[0].s3_object_version == "7"
+    condition     = aws_lambda_function.function["forwarder"].s3_object_version == "7"
     error_message = "An S3 package's object version is deployed as given."
   }
 }

@@ -17,18 +17,18 @@ run "defaults_no_path_no_boundary_no_vpc" {
   command = plan
 
   assert {
-    condition     = aws_iam_role.forwarder[0].path == "/" && aws_iam_role.forwarder[0].permissions_boundary == null
+    condition     = aws_iam_role.function["forwarder"].path == "/" && aws_iam_role.function["forwarder"].permissions_boundary == null
     error_message = "Roles sit at the root path without a boundary by default."
   }
 
   assert {
-    condition     = length(aws_lambda_function.forwarder[0].vpc_config) == 0 && length(aws_lambda_function.redrive[0].vpc_config) == 0
+    condition     = length(aws_lambda_function.function["forwarder"].vpc_config) == 0 && length(aws_lambda_function.function["redrive"].vpc_config) == 0
     error_message = "No VPC unless vpc_config is given."
   }
 
   assert {
     condition = toset(flatten([
-      for document in [data.aws_iam_policy_document.forwarder[0], data.aws_iam_policy_document.redrive[0], data.aws_iam_policy_document.sweep[0]] :
+      for document in [data.aws_iam_policy_document.function["forwarder"], data.aws_iam_policy_document.function["redrive"], data.aws_iam_policy_document.function["sweep"]] :
       [for s in document.statement : [for a in s.actions : a if startswith(a, "ec2:")]]
     ])) == toset(["ec2:DescribeInstances"])
     error_message = "Without a VPC the roles get no EC2 permission but the forwarder's read-only DescribeInstances (a node's fate)."
@@ -45,7 +45,7 @@ run "path_and_boundary_on_both_roles" {
 
   assert {
     condition = alltrue([
-      for role in [aws_iam_role.forwarder[0], aws_iam_role.redrive[0]] :
+      for role in [aws_iam_role.function["forwarder"], aws_iam_role.function["redrive"]] :
       role.path == "/patch-securityhub/" && role.permissions_boundary == "arn:aws:iam::123456789012:policy/org/workload-boundary"
     ])
     error_message = "Both roles take role_path and role_permissions_boundary."
@@ -72,7 +72,7 @@ run "vpc_for_both_functions" {
 
   assert {
     condition = alltrue([
-      for function in [aws_lambda_function.forwarder[0], aws_lambda_function.redrive[0]] :
+      for function in [aws_lambda_function.function["forwarder"], aws_lambda_function.function["redrive"]] :
       function.vpc_config[0].subnet_ids == toset(["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]) &&
       function.vpc_config[0].security_group_ids == toset(["sg-0123456789abcdef0"])
     ])
@@ -81,7 +81,7 @@ run "vpc_for_both_functions" {
 
   assert {
     condition = alltrue([
-      for document in [data.aws_iam_policy_document.forwarder[0], data.aws_iam_policy_document.redrive[0]] :
+      for document in [data.aws_iam_policy_document.function["forwarder"], data.aws_iam_policy_document.function["redrive"]] :
       toset(flatten([for s in document.statement : s.actions if startswith(s.sid, "CreateNetworkInterfaces") || startswith(s.sid, "ManageNetworkInterfaces") || startswith(s.sid, "DescribeNetwork")])) == toset([
         "ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
         "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:UnassignPrivateIpAddresses",
@@ -91,7 +91,7 @@ run "vpc_for_both_functions" {
   }
 
   assert {
-    condition = toset(flatten([for s in data.aws_iam_policy_document.forwarder[0].statement : s.resources if s.sid == "CreateNetworkInterfacesInConfiguredSubnets"])) == toset([
+    condition = toset(flatten([for s in data.aws_iam_policy_document.function["forwarder"].statement : s.resources if s.sid == "CreateNetworkInterfacesInConfiguredSubnets"])) == toset([
       "arn:aws:ec2:eu-west-1:123456789012:network-interface/*",
       "arn:aws:ec2:eu-west-1:*:subnet/subnet-0123456789abcdef0",
       "arn:aws:ec2:eu-west-1:*:subnet/subnet-0fedcba9876543210",
@@ -112,11 +112,11 @@ run "tags_on_every_taggable_resource" {
     condition = alltrue([
       for tags in [
         aws_sqs_queue.main[0].tags, aws_sqs_queue.dlq[0].tags, aws_sqs_queue.quarantine[0].tags, aws_sqs_queue.rule_dlq[0].tags,
-        aws_lambda_function.forwarder[0].tags, aws_lambda_function.redrive[0].tags,
+        aws_lambda_function.function["forwarder"].tags, aws_lambda_function.function["redrive"].tags,
         aws_lambda_event_source_mapping.forwarder[0].tags, aws_ssm_association.patch[0].tags,
-        aws_iam_role.forwarder[0].tags, aws_iam_role.redrive[0].tags,
-        aws_cloudwatch_log_group.forwarder[0].tags, aws_cloudwatch_log_group.redrive[0].tags,
-        aws_cloudwatch_event_rule.compliance[0].tags, aws_cloudwatch_event_rule.redrive[0].tags,
+        aws_iam_role.function["forwarder"].tags, aws_iam_role.function["redrive"].tags,
+        aws_cloudwatch_log_group.function["forwarder"].tags, aws_cloudwatch_log_group.function["redrive"].tags,
+        aws_cloudwatch_event_rule.compliance[0].tags, aws_cloudwatch_event_rule.schedule["redrive"].tags,
         aws_cloudwatch_metric_alarm.rule_failed_invocations[0].tags, aws_cloudwatch_metric_alarm.queue_depth["rule_dlq"].tags,
         aws_sns_topic.alarms[0].tags,
       ] : tags == tomap({ Team = "secops", "patch-securityhub:module" = "patch-securityhub" })

@@ -15,12 +15,12 @@ run "the_sweep_runs_daily_with_the_forwarders_package" {
   command = plan
 
   assert {
-    condition     = aws_lambda_function.sweep[0].handler == "patch_securityhub.sweep.handler" && aws_lambda_function.sweep[0].s3_key == "patch-securityhub/forwarder.zip"
+    condition     = aws_lambda_function.function["sweep"].handler == "patch_securityhub.sweep.handler" && aws_lambda_function.function["sweep"].s3_key == "patch-securityhub/forwarder.zip"
     error_message = "The sweep runs patch_securityhub.sweep.handler from the forwarder's package."
   }
 
   assert {
-    condition     = aws_cloudwatch_event_rule.sweep[0].schedule_expression == "rate(1 day)"
+    condition     = aws_cloudwatch_event_rule.schedule["sweep"].schedule_expression == "rate(1 day)"
     error_message = "The sweep runs daily by default."
   }
 
@@ -30,7 +30,7 @@ run "the_sweep_runs_daily_with_the_forwarders_package" {
   }
 
   assert {
-    condition     = aws_lambda_function.forwarder[0].environment[0].variables["PSH_READ_BEHIND_RETRIES"] == "2"
+    condition     = aws_lambda_function.function["forwarder"].environment[0].variables["PSH_READ_BEHIND_RETRIES"] == "2"
     error_message = "With max_receive_count 5 the forwarder hands a lagging event back twice."
   }
 }
@@ -43,7 +43,7 @@ run "retries_stay_below_max_receive_count" {
   }
 
   assert {
-    condition     = aws_lambda_function.forwarder[0].environment[0].variables["PSH_READ_BEHIND_RETRIES"] == "1"
+    condition     = aws_lambda_function.function["forwarder"].environment[0].variables["PSH_READ_BEHIND_RETRIES"] == "1"
     error_message = "An event whose read lags must be left to the sweep before its last receive (not sent to the DLQ)."
   }
 }
@@ -57,12 +57,12 @@ run "no_sweep" {
   }
 
   assert {
-    condition     = length(aws_lambda_function.sweep) == 0 && length(aws_cloudwatch_event_rule.sweep) == 0 && output.sweep_function_arn == null
+    condition     = keys(aws_lambda_function.function) == ["forwarder", "redrive"] && keys(aws_cloudwatch_event_rule.schedule) == ["redrive"] && output.sweep_function_arn == null
     error_message = "sweep_enabled = false creates no sweep."
   }
 
   assert {
-    condition     = aws_lambda_function.forwarder[0].environment[0].variables["PSH_READ_BEHIND_RETRIES"] == "0"
+    condition     = aws_lambda_function.function["forwarder"].environment[0].variables["PSH_READ_BEHIND_RETRIES"] == "0"
     error_message = "With max_receive_count 1 a lagging event is left to the sweep at once."
   }
 }

@@ -295,29 +295,37 @@ def test_security_hub_down_past_the_retry_window_then_imports_refused_for_two_re
     # but the import itself. The redrive probes the import, so for two runs it moves nothing.
     shc.set_fault(deployment.endpoint, "unavailable", seconds=3600, operations=["BatchImportFindings"])
     held = queue_depths(sqs, deployment.queues)["dlq"]
-    probes = shc.rejected_count(deployment.endpoint, "BatchImportFindings")
-    wait_until(
-        lambda: shc.rejected_count(deployment.endpoint, "BatchImportFindings"),
-        lambda count: count >= probes + 2,
+    cloudwatch = deployment.aws.client("cloudwatch")
+    dlq_name = deployment.module["dlq_url"].rsplit("/", 1)[-1]
+
+    def blocked_runs() -> tuple[float, float]:
+        """(runs, the most messages a run held) of what the module's redrive_blocked alarm watches: each
+        blocked run publishes the messages it held (a run probes up to 3 times, the SDK's attempts: probes
+        do not count runs)."""
+        points = cloudwatch.get_metric_statistics(
+            Namespace="patch-securityhub",
+            MetricName="RedriveBlocked",
+            Dimensions=[{"Name": "DeadLetterQueue", "Value": dlq_name}],
+            StartTime=datetime.now(UTC) - timedelta(hours=2),
+            EndTime=datetime.now(UTC) + timedelta(minutes=5),
+            Period=60,
+            Statistics=["Maximum", "SampleCount"],
+        )["Datapoints"]
+        return sum(p["SampleCount"] for p in points), max((p["Maximum"] for p in points), default=0.0)
+
+    runs_before, _ = blocked_runs()  # runs blocked while Security Hub was down altogether
+    runs, most_held = wait_until(
+        blocked_runs,
+        lambda state: state[0] >= runs_before + 2,
         timeout=2 * REDRIVE_WAIT,
-        interval=1,
-        what="two scheduled redrive runs to probe the refused import",
+        interval=2,
+        what="two scheduled redrive runs blocked by the refused import",
     )
     depths = queue_depths(sqs, deployment.queues)
     assert (depths["main"], depths["dlq"]) == (0, held), (
         f"the redrive moved messages it could not land: {depths}"
     )
-    # What the module's redrive_blocked alarm watches: each blocked run published the messages it held.
-    blocked = deployment.aws.client("cloudwatch").get_metric_statistics(
-        Namespace="patch-securityhub",
-        MetricName="RedriveBlocked",
-        Dimensions=[{"Name": "DeadLetterQueue", "Value": deployment.module["dlq_url"].rsplit("/", 1)[-1]}],
-        StartTime=datetime.now(UTC) - timedelta(hours=1),
-        EndTime=datetime.now(UTC) + timedelta(minutes=5),
-        Period=3600,
-        Statistics=["Maximum", "SampleCount"],
-    )["Datapoints"]
-    assert blocked and blocked[0]["SampleCount"] >= 2 and blocked[0]["Maximum"] >= held, blocked
+    assert most_held >= held, (runs, most_held)
     assert "redrive_blocked" in deployment.module["alarm_names"]
     shc.clear_fault(deployment.endpoint)
     cleared = time.monotonic()

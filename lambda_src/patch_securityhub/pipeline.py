@@ -172,6 +172,15 @@ class Batch:
         self.report.outcomes[node_id] = NodeOutcome(node_id, status, reason, **extra)
         self.logger.info("node_decision", node=node_id, outcome=status, reason=reason, **extra)
 
+    def passes_check(self, node_id: str, finding: dict[str, Any]) -> bool:
+        """The ASFF check before anything is sent (finding_check): a finding that fails it settles its node as
+        permanent `invalid_finding`."""
+        errors = finding_errors(finding)
+        if errors:
+            reason = f"invalid_finding: {'; '.join(errors)[:400]}"
+            self.settle(node_id, PERMANENT, reason, finding_id=finding["Id"])
+        return not errors
+
     def settle_open(self, status: Status, reason: str) -> ProcessReport:
         for node_id in self.open():
             self.settle(node_id, status, reason)
@@ -328,12 +337,8 @@ def archive_gone(
             batch.settle(node_id, SKIPPED, reason, finding_id=ids[node_id])  # nothing of ours to archive
             continue
         finding = gone_finding(prior, reason, now=now)
-        errors = finding_errors(finding)
-        if errors:
-            invalid = f"invalid_finding: {'; '.join(errors)[:400]}"
-            batch.settle(node_id, PERMANENT, invalid, finding_id=ids[node_id])
-            continue
-        publications.append(Publication(node_id, finding, RESOLVED, reason))
+        if batch.passes_check(node_id, finding):
+            publications.append(Publication(node_id, finding, RESOLVED, reason))
     return publications
 
 
@@ -365,12 +370,8 @@ def build_findings(
         except ValueError as exc:
             batch.settle(node_id, PERMANENT, f"build_failed: {exc}")
             continue
-        errors = finding_errors(finding)  # the ASFF check, before anything is sent
-        if errors:
-            invalid = f"invalid_finding: {'; '.join(errors)[:400]}"
-            batch.settle(node_id, PERMANENT, invalid, finding_id=finding["Id"])
-            continue
-        publications.append(Publication(node_id, finding, plan.decision.status, "imported"))
+        if batch.passes_check(node_id, finding):
+            publications.append(Publication(node_id, finding, plan.decision.status, "imported"))
     return publications
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from .model import is_node_id
+from .model import NodeInfo, is_node_id
 from .schemas import load_schema
+from .ssm_read import InvalidSsmDataError, instance_information_row, parse_instance_information
 from .timeutil import parse_rfc3339
 
 MAX_BODY_BYTES = 256 * 1024
@@ -81,34 +82,107 @@ class ComplianceEvent:
 # The sweep's request to refresh nodes (sweep.py writes it to the event queue; nobody else may send there).
 SWEEP_SOURCE = "patch-securityhub.sweep"
 SWEEP_DETAIL_TYPE = "Sweep Request"
-SWEEP_SCOPES = ("nodes", "findings")
+# nodes: nodes SSM listed, each with its DescribeInstanceInformation row; findings: nodes with an ACTIVE
+# finding of this product, refreshed only if SSM does not list them; unlisted: nodes with an ACTIVE finding
+# that the sweep's complete walk of SSM's nodes did not list.
+SWEEP_SCOPES = ("nodes", "findings", "unlisted")
 SWEEP_IDS_PER_MESSAGE = 50
+# What a carried row may hold (ssm_read.instance_information_row, securityhub_io.carried_finding).
+_NODE_ROW_FIELDS = {
+    "InstanceId": 19,
+    "ResourceType": 64,
+    "PlatformType": 64,
+    "PlatformName": 128,
+    "PlatformVersion": 64,
+    "ComputerName": 256,
+}
+_FINDING_ROW_FIELDS = {"CreatedAt", "UpdatedAt", "RecordState", "Compliance", "PatchSummary"}
+_MAX_FINDING_ROW_BYTES = 512
 
 
 @dataclass(frozen=True)
 class SweepRequest:
-    """Refresh these nodes now. Scope `nodes`: nodes SSM lists; `findings`: nodes with an ACTIVE finding of
-    this product, to be refreshed only if SSM does not list them (stopped, terminated, deregistered)."""
+    """Refresh these nodes now, with what the sweep read of them moments before (so the forwarder does not
+    read it again). Scope `nodes`: SSM's row of each node, and the ACTIVE finding of this product of each node
+    that had one; `findings_complete`: the sweep walked every ACTIVE finding first, so a node without one in
+    `findings` had none."""
 
     sweep_id: str
     scope: str
     node_ids: tuple[str, ...]
+    node_infos: tuple[NodeInfo, ...] = ()
+    findings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    findings_complete: bool = False
 
 
-def sweep_message(sweep_id: str, scope: str, node_ids: list[str], *, account: str, region: str) -> str:
+def sweep_message(
+    sweep_id: str,
+    scope: str,
+    node_ids: list[str],
+    *,
+    account: str,
+    region: str,
+    node_infos: list[NodeInfo] | None = None,
+    findings: dict[str, dict[str, Any]] | None = None,
+    findings_complete: bool = False,
+) -> str:
     """The body of one sweep request (at most SWEEP_IDS_PER_MESSAGE nodes)."""
     if scope not in SWEEP_SCOPES or not 0 < len(node_ids) <= SWEEP_IDS_PER_MESSAGE:
         raise ValueError(f"a sweep request has a scope of {SWEEP_SCOPES} and 1..50 nodes")
-    return json.dumps(
+    detail: dict[str, Any] = {"sweep-id": sweep_id, "scope": scope, "node-ids": node_ids}
+    if node_infos:
+        detail["node-rows"] = [instance_information_row(info) for info in node_infos]
+    if findings:
+        detail["findings"] = findings
+    if findings_complete:
+        detail["findings-complete"] = True
+    body = json.dumps(
         {
             "source": SWEEP_SOURCE,
             "detail-type": SWEEP_DETAIL_TYPE,
             "account": account,
             "region": region,
-            "detail": {"sweep-id": sweep_id, "scope": scope, "node-ids": node_ids},
+            "detail": detail,
         },
         separators=(",", ":"),
     )
+    if len(body.encode()) > MAX_BODY_BYTES:
+        raise ValueError(f"a sweep request of {len(body.encode())} bytes is over SQS's {MAX_BODY_BYTES}")
+    return body
+
+
+def _node_rows(value: Any, node_ids: set[str]) -> tuple[NodeInfo, ...]:
+    """detail/node-rows: DescribeInstanceInformation rows of the request's nodes, parsed as SSM's are."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > SWEEP_IDS_PER_MESSAGE:
+        raise ValueError(f"detail/node-rows is not a list of at most {SWEEP_IDS_PER_MESSAGE} rows")
+    for row in value:
+        if not isinstance(row, dict) or row.get("InstanceId") not in node_ids:
+            raise ValueError("detail/node-rows: a row is not an object about one of node-ids")
+        for key, text in row.items():
+            limit = _NODE_ROW_FIELDS.get(key)
+            if limit is None or not isinstance(text, str) or len(text) > limit:
+                raise ValueError(f"detail/node-rows: {str(key)[:40]} is not a known field of bounded text")
+    try:
+        return tuple(parse_instance_information({"InstanceInformationList": value}))
+    except InvalidSsmDataError as exc:
+        raise ValueError(f"detail/node-rows: {exc}") from exc
+
+
+def _finding_rows(value: Any, node_ids: set[str]) -> dict[str, dict[str, Any]]:
+    """detail/findings: node id -> what the sweep read of its ACTIVE finding (securityhub_io.carried_finding);
+    whether a row is readable is for the forwarder's parse_prior to say (an unreadable one is read again)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(value) > SWEEP_IDS_PER_MESSAGE:
+        raise ValueError(f"detail/findings is not an object of at most {SWEEP_IDS_PER_MESSAGE} findings")
+    for node_id, row in value.items():
+        if node_id not in node_ids or not isinstance(row, dict) or not set(row) <= _FINDING_ROW_FIELDS:
+            raise ValueError("detail/findings: an entry is not a finding row of one of node-ids")
+        if len(json.dumps(row)) > _MAX_FINDING_ROW_BYTES:
+            raise ValueError(f"detail/findings: a row is over {_MAX_FINDING_ROW_BYTES} bytes")
+    return value
 
 
 def parse_sweep_request(document: dict[str, Any], *, account: str, region: str) -> SweepRequest:
@@ -134,7 +208,22 @@ def parse_sweep_request(document: dict[str, Any], *, account: str, region: str) 
     bad = [str(n)[:40] for n in node_ids if not is_node_id(n)]
     if bad:
         raise refuse(f"detail/node-ids: not node ids: {bad[:3]}")
-    return SweepRequest(sweep_id=sweep_id, scope=scope, node_ids=tuple(node_ids))
+    complete = detail.get("findings-complete", False)
+    if not isinstance(complete, bool):
+        raise refuse("detail/findings-complete is not a boolean")
+    try:
+        infos = _node_rows(detail.get("node-rows"), set(node_ids))
+        findings = _finding_rows(detail.get("findings"), set(node_ids))
+    except ValueError as exc:
+        raise refuse(str(exc)) from exc
+    return SweepRequest(
+        sweep_id=sweep_id,
+        scope=scope,
+        node_ids=tuple(node_ids),
+        node_infos=infos,
+        findings=findings,
+        findings_complete=complete,
+    )
 
 
 def parse_message(body: Any, *, account: str, region: str) -> ComplianceEvent | SweepRequest:

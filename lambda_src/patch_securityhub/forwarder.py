@@ -16,7 +16,7 @@ from .aws import clients
 from .config import ForwarderConfig, account_from_context, load_forwarder_config
 from .events import EventRejectedError, SweepRequest, parse_message
 from .logs import JsonLogger
-from .pipeline import PERMANENT, TRANSIENT, NodeRequest, ProcessReport, process
+from .pipeline import PERMANENT, TRANSIENT, Carried, NodeRequest, ProcessReport, process
 from .quarantine import envelope
 from .retry import Backoff, error_code, time_left
 from .securityhub_io import RecentImports
@@ -146,8 +146,7 @@ def handle_sqs_batch(records: list[Any], context: Any, runtime: Runtime) -> dict
             continue
         if isinstance(parsed, SweepRequest):
             nodes_by_message[message_id] = list(parsed.node_ids)
-            unlisted_only = parsed.scope == "findings"
-            requests.extend(NodeRequest(n, only_if_unlisted=unlisted_only) for n in parsed.node_ids)
+            requests.extend(sweep_requests(parsed))
             continue
         nodes_by_message[message_id] = [parsed.node_id]
         requests.append(
@@ -186,6 +185,26 @@ def handle_sqs_batch(records: list[Any], context: Any, runtime: Runtime) -> dict
     )
     # Each itemIdentifier is a messageId (Lambda, "Implementing partial batch responses"): report each once.
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in dict.fromkeys(failures)]}
+
+
+def sweep_requests(sweep: SweepRequest) -> list[NodeRequest]:
+    """A sweep request's nodes, each with what the sweep read of it. Scope `nodes`: SSM listed them (a
+    reconciliation of each); `findings` and `unlisted`: nodes with an ACTIVE finding, refreshed only when SSM
+    does not list them (`unlisted`: the sweep's complete walk did not, so SSM is not asked again)."""
+    infos = {info.node_id: info for info in sweep.node_infos}
+    return [
+        NodeRequest(
+            node_id,
+            only_if_unlisted=sweep.scope != "nodes",
+            carried=Carried(
+                info=infos.get(node_id),
+                unlisted=sweep.scope == "unlisted",
+                finding=sweep.findings.get(node_id),
+                findings_complete=sweep.findings_complete,
+            ),
+        )
+        for node_id in sweep.node_ids
+    ]
 
 
 def receive_count(record: dict[str, Any]) -> int:

@@ -44,6 +44,7 @@ __all__ = [
     "SKIPPED",
     "TRANSIENT",
     "TRANSIENT_REASONS",
+    "Carried",
     "NodeOutcome",
     "NodeRequest",
     "ProcessReport",
@@ -62,6 +63,16 @@ _EVENT_STATUS = {"compliant": False, "non_compliant": True}  # the event's compl
 
 
 @dataclass(frozen=True)
+class Carried:
+    """What the sweep read of a node moments before its request, so the forwarder does not read it again."""
+
+    info: NodeInfo | None = None  # SSM listed the node: its DescribeInstanceInformation row
+    unlisted: bool = False  # the sweep's complete walk of SSM's nodes did not list it
+    finding: dict[str, Any] | None = None  # its ACTIVE finding of ours (securityhub_io.carried_finding)
+    findings_complete: bool = False  # every ACTIVE finding was walked: without `finding`, it had none
+
+
+@dataclass(frozen=True)
 class NodeRequest:
     node_id: str
     event_time: datetime | None = None  # None: reconciliation, always refresh from the current state
@@ -70,6 +81,7 @@ class NodeRequest:
     # The sweep's walk of the findings: refresh the node only when SSM does not list it (the walk of the
     # nodes SSM lists refreshes the others).
     only_if_unlisted: bool = False
+    carried: Carried | None = None  # the sweep's: what it read of the node
 
 
 @dataclass
@@ -91,7 +103,9 @@ def _merge_requests(requests: Iterable[NodeRequest]) -> dict[str, NodeRequest]:
         if known is not None and known.event_time is None and request.event_time is None:
             # two reconciliations: refresh whenever either asks for listed nodes too
             merged[request.node_id] = NodeRequest(
-                request.node_id, only_if_unlisted=known.only_if_unlisted and request.only_if_unlisted
+                request.node_id,
+                only_if_unlisted=known.only_if_unlisted and request.only_if_unlisted,
+                carried=request.carried or known.carried,
             )
             continue
         newer = (
@@ -221,8 +235,11 @@ def list_nodes(batch: Batch, reader: SsmReader, ec2_client: Any, backoff: Backof
     not know with an error for the call ("If you specify a node ID that isn't valid or a node that you don't
     own, you receive an error"): for those nodes EC2 tells whether they still exist (node_fate)."""
     rejected: dict[str, str] = {}  # nodes SSM refused by id (isolated by splitting the batched calls)
+    carried = {n: batch.requests[n].carried for n in batch.open() if batch.requests[n].carried is not None}
+    given = {n: c.info for n, c in carried.items() if c.info is not None}  # the sweep's rows: listed
+    to_ask = [n for n in batch.open() if n not in given and not (n in carried and carried[n].unlisted)]
     try:
-        infos = reader.node_information(batch.open(), rejected)
+        infos = {**reader.node_information(to_ask, rejected), **given} if to_ask else given
     except Exception as exc:
         batch.settle_open(TRANSIENT, _failure("DescribeInstanceInformation", exc))
         return None
@@ -273,6 +290,28 @@ def read_patch_states(batch: Batch, reader: SsmReader, listing: Listing) -> dict
         else:
             batch.settle(node_id, PERMANENT, "no_patch_state")
     return states
+
+
+def carried_priors(
+    batch: Batch, listing: Listing, states: dict[str, PatchState], ids: dict[str, str]
+) -> dict[str, dict[str, Any] | None]:
+    """Phase 3's shortcut: the findings the sweep walked, by finding id (None: the node had no ACTIVE
+    finding), for the listed nodes that need no read. Read anyway: a node SSM does not list (its finding is
+    archived or refreshed from the stored copy, which the sweep does not carry), and a non-compliant node
+    without an ACTIVE finding (its archived finding, or one an event imported after the walk, keeps its
+    CreatedAt)."""
+    carried: dict[str, dict[str, Any] | None] = {}
+    for node_id in batch.open():
+        request = batch.requests[node_id].carried
+        if request is None or node_id not in listing.infos:
+            continue
+        if request.finding is not None:
+            carried[ids[node_id]] = request.finding
+            continue
+        state = states.get(node_id)
+        if request.findings_complete and (state is None or not state.counts_non_compliant):
+            carried[ids[node_id]] = None
+    return carried
 
 
 def decide_nodes(
@@ -444,7 +483,7 @@ def process(
 
     ids = {node_id: finding_id(account, region, node_id) for node_id in batch.open()}
     try:
-        priors = hub.prior_findings(list(ids.values()))
+        priors = hub.prior_findings(list(ids.values()), carried_priors(batch, listing, states, ids))
     except Exception as exc:
         return batch.settle_open(TRANSIENT, _failure("GetFindings", exc))
 

@@ -250,6 +250,20 @@ def parse_instance_information(document: Mapping[str, Any]) -> list[NodeInfo]:
     return nodes
 
 
+def instance_information_row(info: NodeInfo) -> dict[str, str]:
+    """A NodeInfo as the DescribeInstanceInformation row it was parsed from (the fields kept): what the sweep
+    carries to the forwarder, which parses it back with parse_instance_information."""
+    row = {
+        "InstanceId": info.node_id,
+        "ResourceType": info.resource_type,
+        "PlatformType": info.platform_type,
+        "PlatformName": info.platform_name,
+        "PlatformVersion": info.platform_version,
+        "ComputerName": info.computer_name,
+    }
+    return {key: value for key, value in row.items() if value is not None}
+
+
 def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]

@@ -7,17 +7,23 @@ Without the sweep a dropped event is never repaired and a node that stays non-co
 
 The sweep only lists; the forwarder decides. It writes sweep requests (events.sweep_message, at most 50 nodes
 each) to the event queue, where the forwarder handles them like events, with the queue's retries, dead-letter
-queue and redrive:
-1. scope `nodes`: DescribeInstanceInformation, 50 nodes a page (the API maximum); the forwarder re-imports
-   each node's finding from its current state (a reconciliation: refreshed even when nothing changed).
-2. scope `findings`: GetFindings of this product's ACTIVE findings, 100 a page (the API maximum); the
-   forwarder refreshes these nodes only when SSM does not list them: a stopped node's finding is refreshed
-   from its last patch state, a terminated or deregistered node's finding is archived (pipeline, node_fate).
+queue and redrive. Each request carries what the sweep read, so the forwarder does not read it again one
+node at a time (GetFindings takes 20 ids a call at 3 TPS; DescribeInstanceInformation may page through the
+fleet to find 50 ids):
+1. phase `findings`: GetFindings of this product's ACTIVE findings, 100 a page (the API maximum), kept in
+   memory by node (securityhub_io.carried_finding: a few hundred bytes each);
+2. phase `nodes`: DescribeInstanceInformation, 50 nodes a page (the API maximum); one request per page
+   (scope `nodes`) with each node's row and its walked finding. When phase 1 ran whole in this invocation the
+   request says so (`findings_complete`): a node without a finding in it has no ACTIVE finding;
+3. the walked findings of nodes phase 2 did not list (stopped, terminated, deregistered) go out as scope
+   `unlisted` (node ids only): the forwarder asks EC2 where they went and reads their stored findings
+   (pipeline, node_fate).
 
 A run is bounded by its invocation's time: before each page it checks the time left and, when less than
-`CONTINUE_RESERVE_SECONDS` remain, invokes itself asynchronously with where it stopped (phase, NextToken,
-part) and ends. A part number over `MAX_PARTS` or a NextToken received twice ends the sweep with an ERROR
-line.
+`CONTINUE_RESERVE_SECONDS` remain, sends the findings it holds as scope `findings` (refreshed only if SSM does
+not list them: the rest of phase 2 refreshes the others), invokes itself asynchronously with where it stopped
+(phase, NextToken, part) and ends. A part number over `MAX_PARTS` or a NextToken received twice ends the sweep
+with an ERROR line.
 """
 
 from __future__ import annotations
@@ -33,13 +39,15 @@ from typing import Any
 from .aws import clients
 from .config import SweepConfig, account_from_context, load_sweep_config
 from .events import SWEEP_IDS_PER_MESSAGE, sweep_message
-from .finding import GENERATOR_ID, product_arn
+from .finding import GENERATOR_ID, finding_id, product_arn
 from .logs import JsonLogger
-from .model import is_node_id
+from .model import NodeInfo, is_node_id
 from .paging import PagingError, pages
 from .retry import Backoff, time_left
+from .securityhub_io import carried_finding, is_own_finding
+from .ssm_read import InvalidSsmDataError, parse_instance_information
 
-PHASES = ("nodes", "findings")
+PHASES = ("findings", "nodes")
 CONTINUE_RESERVE_SECONDS = 60.0
 MAX_PARTS = 200
 NODES_PER_PAGE = 50  # DescribeInstanceInformation MaxResults: 5..50 (API Reference)
@@ -62,7 +70,7 @@ class Cursor:
     """Where a sweep stands: carried from one invocation to the next."""
 
     sweep_id: str
-    phase: str = "nodes"
+    phase: str = "findings"
     next_token: str | None = None
     part: int = 1
 
@@ -131,7 +139,7 @@ def node_id_of_finding(finding: dict[str, Any]) -> str | None:
 
 
 def run(event: Any, context: Any, runtime: SweepRuntime) -> dict[str, Any]:
-    """One invocation of a sweep: list pages and send sweep requests until done or out of time."""
+    """One invocation of a sweep: walk pages and send sweep requests until done or out of time."""
     account = account_from_context(context)
     region = runtime.config.region
     cursor = cursor_from_event(event, datetime.now(UTC))
@@ -142,18 +150,52 @@ def run(event: Any, context: Any, runtime: SweepRuntime) -> dict[str, Any]:
         runtime.logger.error("sweep_too_many_parts", sweep_id=cursor.sweep_id, parts=MAX_PARTS)
         return {**summary, "action": "stopped", "reason": "too_many_parts"}
     own_product = product_arn(account, region)
+    walked: dict[str, dict[str, Any]] = {}  # node -> its ACTIVE finding, walked in this invocation
+    # Phase 1 ran whole in this invocation: a node without a walked finding has no ACTIVE finding.
+    findings_complete = False
 
-    def send(scope: str, node_ids: list[str]) -> None:
+    def send(scope: str, node_ids: list[str], infos: dict[str, NodeInfo] | None = None) -> None:
         for start in range(0, len(node_ids), SWEEP_IDS_PER_MESSAGE):
+            chunk = node_ids[start : start + SWEEP_IDS_PER_MESSAGE]
             body = sweep_message(
                 cursor.sweep_id,
                 scope,
-                node_ids[start : start + SWEEP_IDS_PER_MESSAGE],
+                chunk,
                 account=account,
                 region=region,
+                node_infos=[infos[n] for n in chunk] if infos else None,
+                # The walked findings go with the nodes SSM lists; the others' are read whole by the
+                # forwarder (archiving, or the stored copy of a stopped node's platform).
+                findings={n: walked.pop(n) for n in chunk if n in walked} if scope == "nodes" else None,
+                findings_complete=findings_complete and scope == "nodes",
             )
             backoff.call(runtime.sqs.send_message, QueueUrl=runtime.config.main_queue_url, MessageBody=body)
             summary["messages"] += 1
+
+    def walk_findings(page: dict[str, Any]) -> None:
+        for finding in page.get("Findings") or []:
+            node_id = node_id_of_finding(finding) if isinstance(finding, dict) else None
+            # Only this product's own finding of the node is carried (one a planted copy cannot stand in for).
+            if (
+                node_id is not None
+                and finding.get("Id") == finding_id(account, region, node_id)
+                and is_own_finding(finding, own_product)
+            ):
+                walked[node_id] = carried_finding(finding)
+                summary["findings"] += 1
+
+    def walk_nodes(page: dict[str, Any]) -> None:
+        infos: dict[str, NodeInfo] = {}
+        for row in page.get("InstanceInformationList") or []:
+            try:  # a row SSM should never send is left out: its node's own events still reach the forwarder
+                (info,) = parse_instance_information({"InstanceInformationList": [row]})
+            except InvalidSsmDataError as exc:
+                runtime.logger.warning("sweep_row_unreadable", sweep_id=cursor.sweep_id, error=str(exc)[:200])
+                continue
+            infos[info.node_id] = info
+        summary["nodes"] += len(infos)
+        if infos:
+            send("nodes", sorted(infos), infos)
 
     def listing(phase: str) -> tuple[Callable[..., Any], str, dict[str, Any]]:
         if phase == "nodes":
@@ -170,22 +212,13 @@ def run(event: Any, context: Any, runtime: SweepRuntime) -> dict[str, Any]:
         return (
             runtime.securityhub.get_findings,
             "GetFindings",
-            {
-                "Filters": filters,
-                "MaxResults": FINDINGS_PER_PAGE,
-            },
+            {"Filters": filters, "MaxResults": FINDINGS_PER_PAGE},
         )
 
-    def node_ids_of(phase: str, page: dict[str, Any]) -> list[str]:
-        if phase == "nodes":
-            found = (
-                n.get("InstanceId") for n in page.get("InstanceInformationList") or [] if isinstance(n, dict)
-            )
-        else:
-            found = (node_id_of_finding(f) for f in page.get("Findings") or [] if isinstance(f, dict))
-        return sorted({n for n in found if is_node_id(n)})
-
     def continue_in_new_invocation() -> dict[str, Any]:
+        if walked:  # the rest of phase 2 refreshes the listed ones: these are refreshed only if unlisted
+            send("findings", sorted(walked))
+            walked.clear()
         following = Cursor(cursor.sweep_id, cursor.phase, cursor.next_token, cursor.part + 1)
         runtime.lambda_.invoke(
             FunctionName=context.invoked_function_arn,
@@ -200,13 +233,12 @@ def run(event: Any, context: Any, runtime: SweepRuntime) -> dict[str, Any]:
 
     while True:
         method, operation, params = listing(cursor.phase)
+        walk = walk_findings if cursor.phase == "findings" else walk_nodes
+        whole = cursor.next_token is None  # this phase starts from its first page in this invocation
         try:
             # paging.pages: empty pages with a NextToken do not end the walk, a repeated token stops it.
             for page in pages(backoff, method, operation, start_token=cursor.next_token, **params):
-                node_ids = node_ids_of(cursor.phase, page)
-                summary[cursor.phase] += len(node_ids)
-                if node_ids:
-                    send(cursor.phase, node_ids)
+                walk(page)
                 token = page.get("NextToken")
                 cursor.next_token = token if isinstance(token, str) and token else None
                 if cursor.next_token is not None and time_is_short():
@@ -214,12 +246,19 @@ def run(event: Any, context: Any, runtime: SweepRuntime) -> dict[str, Any]:
         except PagingError as exc:
             if exc.code == "paging_repeated_token":
                 runtime.logger.error("sweep_repeated_token", sweep_id=cursor.sweep_id, phase=cursor.phase)
+                if walked:
+                    send("findings", sorted(walked))
+                    walked.clear()
                 return {**summary, "action": "stopped", "reason": "repeated_token"}
             return continue_in_new_invocation()  # the page bound or the deadline: go on from the last page
-        if cursor.phase == "nodes":
-            cursor.phase, cursor.next_token = "findings", None
+        if cursor.phase == "findings":
+            findings_complete = whole
+            cursor.phase, cursor.next_token = "nodes", None
             if time_is_short():
                 return continue_in_new_invocation()
             continue
+        if walked:  # ACTIVE findings of nodes the whole walk of phase 2 did not list
+            send("unlisted", sorted(walked))
+            walked.clear()
         runtime.logger.info("sweep_done", **summary)
         return {**summary, "action": "done"}

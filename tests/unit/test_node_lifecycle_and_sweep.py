@@ -23,6 +23,7 @@ from patch_securityhub.finding import (
     finding_id,
 )
 from patch_securityhub.finding_check import finding_errors
+from patch_securityhub.forwarder import sweep_requests
 from patch_securityhub.logs import JsonLogger
 from patch_securityhub.model import NodeSnapshot
 from patch_securityhub.node_fate import NodeFate, fate_from_state
@@ -32,9 +33,10 @@ from patch_securityhub.pipeline import (
     SKIPPED,
     TRANSIENT,
     TRANSIENT_REASONS,
+    Carried,
     NodeRequest,
 )
-from patch_securityhub.securityhub_io import RecentImports, parse_prior
+from patch_securityhub.securityhub_io import RecentImports, carried_finding, parse_prior
 from patch_securityhub.ssm_read import parse_instance_information, parse_patch_state
 from unit_helpers import (
     ACCOUNT,
@@ -246,10 +248,22 @@ def test_the_findings_walk_skips_nodes_ssm_lists(stubbed) -> None:
 
 
 def test_a_sweep_request_round_trips_and_bad_ones_are_refused_with_one_reason() -> None:
-    body = sweep_message("s1", "findings", [NODE, HYBRID], account=ACCOUNT, region=REGION)
-    assert parse_message(body, account=ACCOUNT, region=REGION) == SweepRequest(
-        "s1", "findings", (NODE, HYBRID)
+    (info,) = parse_instance_information({"InstanceInformationList": [info_row(NODE)]})
+    row = carried_finding(published(NODE))
+    body = sweep_message(
+        "s1",
+        "nodes",
+        [NODE, HYBRID],
+        account=ACCOUNT,
+        region=REGION,
+        node_infos=[info],
+        findings={NODE: row},
+        findings_complete=True,
     )
+    assert parse_message(body, account=ACCOUNT, region=REGION) == SweepRequest(
+        "s1", "nodes", (NODE, HYBRID), node_infos=(info,), findings={NODE: row}, findings_complete=True
+    )
+    assert len(body) < 2048  # 50 such nodes stay far below SQS's 256 KiB
     event = parse_message(json.dumps(compliance_event(NODE)), account=ACCOUNT, region=REGION)
     assert event.node_id == NODE and event.status == "non_compliant"
     document = json.loads(body)
@@ -258,6 +272,14 @@ def test_a_sweep_request_round_trips_and_bad_ones_are_refused_with_one_reason() 
         lambda d: d["detail"].update({"node-ids": [NODE] * (SWEEP_IDS_PER_MESSAGE + 1)}),
         lambda d: d["detail"].update({"scope": "everything"}),
         lambda d: d.update({"detail": "x"}),
+        lambda d: d["detail"].update({"findings-complete": "yes"}),
+        lambda d: d["detail"]["node-rows"][0].update({"InstanceId": "i-0fffffffffffffff0"}),  # another node
+        lambda d: d["detail"]["node-rows"][0].update({"IPAddress": "10.0.0.1"}),  # a field never carried
+        lambda d: d["detail"]["node-rows"][0].update({"ComputerName": "x" * 257}),
+        lambda d: d["detail"].update({"node-rows": {"InstanceId": NODE}}),
+        lambda d: d["detail"]["findings"].update({"i-0fffffffffffffff0": row}),  # not one of node-ids
+        lambda d: d["detail"]["findings"][NODE].update({"Title": "planted"}),  # a field never carried
+        lambda d: d["detail"]["findings"][NODE].update({"RecordState": "x" * 600}),
     ):
         bad = json.loads(json.dumps(document))
         mutate(bad)
@@ -267,6 +289,78 @@ def test_a_sweep_request_round_trips_and_bad_ones_are_refused_with_one_reason() 
     with pytest.raises(EventRejectedError) as other:
         parse_message(body, account="999999999999", region=REGION)
     assert other.value.reason == "other_account"
+
+
+def carried(node: str, *, finding: bool = True, complete: bool = True) -> Carried:
+    (info,) = parse_instance_information({"InstanceInformationList": [info_row(node)]})
+    row = carried_finding(published(node)) if finding else None
+    return Carried(info=info, finding=row, findings_complete=complete)
+
+
+def test_a_listed_node_the_sweep_carried_is_refreshed_without_listing_or_reading_findings(
+    stubbed, imported
+) -> None:
+    flow = Flow(stubbed)  # no DescribeInstanceInformation, no GetFindings
+    flow.patch_states([patch_state_row(NODE)])
+    flow.items(NODE)
+    flow.import_ok()
+    report = run(stubbed, [NodeRequest(NODE, carried=carried(NODE))])
+    assert report.outcomes[NODE].status == IMPORTED
+    (finding,) = imported
+    assert finding["CreatedAt"] == published(NODE)["CreatedAt"]  # the walked finding's, not now
+    assert finding["ProductFields"]["patch-securityhub/PlatformName"] == "Amazon Linux"  # the carried row
+    flow.assert_done()
+
+
+def test_a_compliant_node_without_an_active_finding_in_a_complete_walk_reads_nothing_more(stubbed) -> None:
+    flow = Flow(stubbed)
+    flow.patch_states([compliant_row(NODE)])
+    report = run(stubbed, [NodeRequest(NODE, carried=carried(NODE, finding=False))])
+    assert (report.outcomes[NODE].status, report.outcomes[NODE].reason) == (SKIPPED, "compliant_no_finding")
+    flow.assert_done()
+
+
+@pytest.mark.parametrize("complete", [True, False])
+def test_a_non_compliant_node_without_a_walked_finding_has_its_finding_read(
+    stubbed, imported, complete: bool
+) -> None:
+    """Its archived finding (resolved before), or one an event imported after the walk, keeps its CreatedAt;
+    and a walk that was not complete says nothing about the nodes it did not carry."""
+    flow = Flow(stubbed)
+    flow.patch_states([patch_state_row(NODE)])
+    archived = {**published(NODE), "RecordState": "ARCHIVED", "Compliance": {"Status": "PASSED"}}
+    flow.prior_findings([archived], [finding_id(ACCOUNT, REGION, NODE)])
+    flow.items(NODE)
+    flow.import_ok()
+    report = run(stubbed, [NodeRequest(NODE, carried=carried(NODE, finding=False, complete=complete))])
+    assert report.outcomes[NODE].status == IMPORTED
+    assert imported[0]["CreatedAt"] == archived["CreatedAt"]
+    flow.assert_done()
+
+
+def test_an_unreadable_carried_finding_is_read_again(stubbed, imported) -> None:
+    flow = Flow(stubbed)
+    flow.patch_states([patch_state_row(NODE)])
+    flow.prior_findings([published(NODE)], [finding_id(ACCOUNT, REGION, NODE)])
+    flow.items(NODE)
+    flow.import_ok()
+    unreadable = Carried(info=carried(NODE).info, finding={"CreatedAt": "yesterday"}, findings_complete=True)
+    report = run(stubbed, [NodeRequest(NODE, carried=unreadable)])
+    assert report.outcomes[NODE].status == IMPORTED
+    assert imported[0]["CreatedAt"] == published(NODE)["CreatedAt"]
+    flow.assert_done()
+
+
+def test_an_unlisted_node_of_a_complete_walk_goes_to_ec2_without_asking_ssm(stubbed, imported) -> None:
+    flow = Flow(stubbed)
+    flow.instances({NODE: "terminated"})
+    flow.prior_findings([published(NODE)], [finding_id(ACCOUNT, REGION, NODE)])  # read whole: it is re-sent
+    flow.import_ok(verify=False)
+    unlisted = NodeRequest(NODE, only_if_unlisted=True, carried=Carried(unlisted=True))
+    report = run(stubbed, [unlisted])
+    assert (report.outcomes[NODE].status, report.outcomes[NODE].reason) == (RESOLVED, "node_terminated")
+    assert imported[0]["RecordState"] == "ARCHIVED"
+    flow.assert_done()
 
 
 class FakeSweepAws:
@@ -288,7 +382,7 @@ class FakeSweepAws:
         self.calls.append("DescribeInstanceInformation")
         ids, token = self._page(self.node_pages, kwargs.get("NextToken"))
         return {
-            "InstanceInformationList": [{"InstanceId": i} for i in ids],
+            "InstanceInformationList": [info_row(i) for i in ids],
             **({"NextToken": token} if token else {}),
         }
 
@@ -297,8 +391,7 @@ class FakeSweepAws:
         assert kwargs["Filters"]["RecordState"] == [{"Value": "ACTIVE", "Comparison": "EQUALS"}]
         self.calls.append("GetFindings")
         ids, token = self._page(self.finding_pages, kwargs.get("NextToken"))
-        findings = [{"Id": finding_id(ACCOUNT, REGION, i), "Resources": [{"Id": i}]} for i in ids]
-        return {"Findings": findings, **({"NextToken": token} if token else {})}
+        return {"Findings": [published(i) for i in ids], **({"NextToken": token} if token else {})}
 
     def send_message(self, **kwargs: Any) -> dict[str, Any]:
         self.sent.append(json.loads(kwargs["MessageBody"]))
@@ -307,6 +400,9 @@ class FakeSweepAws:
     def invoke(self, **kwargs: Any) -> dict[str, Any]:
         self.invoked.append({**kwargs, "Payload": json.loads(kwargs["Payload"])})
         return {"StatusCode": 202}
+
+    def requests(self) -> list[SweepRequest]:
+        return [parse_message(json.dumps(m), account=ACCOUNT, region=REGION) for m in self.sent]
 
 
 def sweep_runtime(aws: FakeSweepAws) -> sweep.SweepRuntime:
@@ -318,37 +414,104 @@ def ids(n: int, start: int = 0) -> list[str]:
     return [f"i-{i:017x}" for i in range(start, start + n)]
 
 
-def test_a_sweep_lists_every_node_then_every_active_finding_into_requests() -> None:
-    aws = FakeSweepAws([ids(50), ids(20, 50)], [ids(3, 69)])
+def test_a_sweep_walks_the_active_findings_then_every_node_and_carries_what_it_read() -> None:
+    aws = FakeSweepAws([ids(50), ids(20, 50)], [ids(3, 68)])  # 68 and 69 are listed, 70 is not
     summary = sweep.run({}, LambdaContext(), sweep_runtime(aws))
     assert summary["action"] == "done"
     assert (summary["nodes"], summary["findings"], summary["messages"]) == (70, 3, 3)
-    scopes = [(m["detail"]["scope"], len(m["detail"]["node-ids"])) for m in aws.sent]
-    assert scopes == [("nodes", 50), ("nodes", 20), ("findings", 3)]
-    for message in aws.sent:  # each one is what the forwarder accepts
-        assert isinstance(parse_message(json.dumps(message), account=ACCOUNT, region=REGION), SweepRequest)
+    assert aws.calls == ["GetFindings", "DescribeInstanceInformation", "DescribeInstanceInformation"]
+    first, second, unlisted = aws.requests()  # each one is what the forwarder accepts
+    assert (first.scope, first.node_ids, first.findings, first.findings_complete) == (
+        "nodes",
+        tuple(ids(50)),
+        {},
+        True,
+    )
+    assert [info.node_id for info in first.node_infos] == ids(50)
+    assert first.node_infos[0].platform_name == "Amazon Linux"
+    assert second.scope == "nodes" and second.findings_complete
+    assert second.findings == {n: carried_finding(published(n)) for n in ids(2, 68)}
+    assert (unlisted.scope, unlisted.node_ids, unlisted.node_infos, unlisted.findings) == (
+        "unlisted",
+        tuple(ids(1, 70)),
+        (),
+        {},
+    )
+    assert {n: r.carried for r in sweep_requests(unlisted) for n in [r.node_id]} == {
+        ids(1, 70)[0]: Carried(unlisted=True)
+    }
+
+
+def test_a_foreign_copy_of_a_finding_is_not_carried() -> None:
+    class Planted(FakeSweepAws):
+        def get_findings(self, **kwargs: Any) -> dict[str, Any]:
+            found = super().get_findings(**kwargs)
+            for finding in found["Findings"]:
+                finding["ProductFields"]["ProviderName"] = "someone else"
+            return found
+
+    aws = Planted([ids(2)], [ids(2)])
+    sweep.run({}, LambdaContext(), sweep_runtime(aws))
+    ((request),) = aws.requests()
+    assert request.findings == {} and request.findings_complete  # read again by the forwarder (not own)
+
+
+def continuation_of(aws: FakeSweepAws) -> dict[str, Any]:
+    (invocation,) = aws.invoked
+    assert invocation["InvocationType"] == "Event"
+    aws.invoked.clear()
+    return invocation["Payload"]
 
 
 def test_a_sweep_out_of_time_continues_in_a_new_invocation_where_it_stopped() -> None:
-    aws = FakeSweepAws([ids(50), ids(50, 50), ids(5, 100)], [])
-    context = LambdaContext(remaining_ms=30_000)  # under the reserve: one page, then continue
-    summary = sweep.run({}, context, sweep_runtime(aws))
-    assert summary["action"] == "continued" and summary["messages"] == 1
-    (invocation,) = aws.invoked
-    assert invocation["InvocationType"] == "Event"
-    continuation = invocation["Payload"]
-    assert continuation["continuation"]["next_token"] == "1"
-    assert continuation["continuation"]["part"] == 2
-    aws.invoked.clear()
-    done = sweep.run(continuation, LambdaContext(), sweep_runtime(aws))
-    assert done["action"] == "done" and done["sweep_id"] == summary["sweep_id"]
-    assert sorted(n for m in aws.sent for n in m["detail"]["node-ids"]) == ids(105)
+    aws = FakeSweepAws([ids(50), ids(50, 50), ids(5, 100)], [ids(2, 99)])
+    short = LambdaContext(remaining_ms=30_000)  # under the reserve: one page, then continue
+    first = sweep.run({}, short, sweep_runtime(aws))
+    assert (first["action"], first["phase"], first["messages"]) == ("continued", "nodes", 1)
+    continuation = continuation_of(aws)
+    assert continuation["continuation"] == {
+        "sweep_id": first["sweep_id"],
+        "phase": "nodes",
+        "next_token": None,
+        "part": 2,
+    }
+    (held,) = aws.requests()  # the walked findings do not travel: refreshed if unlisted, else in phase 2
+    assert (held.scope, held.node_ids, held.findings) == ("findings", tuple(ids(2, 99)), {})
+    second = sweep.run(continuation, short, sweep_runtime(aws))
+    assert (second["action"], second["messages"]) == ("continued", 1)
+    done = sweep.run(continuation_of(aws), LambdaContext(), sweep_runtime(aws))
+    assert done["action"] == "done" and done["sweep_id"] == first["sweep_id"]
+    nodes = [r for r in aws.requests() if r.scope == "nodes"]
+    assert sorted(n for r in nodes for n in r.node_ids) == ids(105)
+    # Phase 1 ran in another invocation: no request claims that a node without a finding has none.
+    assert not any(r.findings_complete or r.findings for r in nodes)
+
+
+def test_a_sweep_out_of_time_in_the_node_walk_sends_the_findings_it_holds() -> None:
+    context = LambdaContext()
+
+    class Slowing(FakeSweepAws):
+        def describe_instance_information(self, **kwargs: Any) -> dict[str, Any]:
+            context.remaining_ms = 30_000  # the first page of nodes takes the invocation's time
+            return super().describe_instance_information(**kwargs)
+
+    aws = Slowing(
+        [ids(50), ids(50, 50)], [ids(3, 48)]
+    )  # 48 and 49 on the first page of nodes, 50 on the next
+    assert sweep.run({}, context, sweep_runtime(aws))["action"] == "continued"
+    listed, held = aws.requests()
+    assert listed.scope == "nodes" and listed.findings_complete
+    assert sorted(listed.findings) == ids(2, 48)
+    assert (held.scope, held.node_ids) == ("findings", tuple(ids(1, 50)))
+    assert sweep.run(continuation_of(aws), LambdaContext(), sweep_runtime(aws))["action"] == "done"
+    (rest,) = aws.requests()[2:]
+    assert rest.node_ids == tuple(ids(50, 50)) and not rest.findings_complete and not rest.findings
 
 
 def test_a_sweep_stops_on_a_repeated_token_and_on_too_many_parts() -> None:
     class Repeating(FakeSweepAws):
         def describe_instance_information(self, **kwargs: Any) -> dict[str, Any]:
-            return {"InstanceInformationList": [{"InstanceId": NODE}], "NextToken": "same"}
+            return {"InstanceInformationList": [info_row(NODE)], "NextToken": "same"}
 
     aws = Repeating([], [])
     assert sweep.run({}, LambdaContext(), sweep_runtime(aws))["reason"] == "repeated_token"

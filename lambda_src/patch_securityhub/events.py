@@ -89,7 +89,7 @@ SWEEP_SCOPES = ("nodes", "findings", "unlisted")
 SWEEP_IDS_PER_MESSAGE = 50
 # What a carried row may hold (ssm_read.instance_information_row, securityhub_io.carried_finding).
 _NODE_ROW_FIELDS = {
-    "InstanceId": 19,
+    "InstanceId": 20,  # mi- and 17 characters
     "ResourceType": 64,
     "PlatformType": 64,
     "PlatformName": 128,

@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ class Job:
     account: str
     region: str
     batch: int
+    scan_end: datetime | None = None  # the recorded scans' end (default: five minutes before loading)
 
 
 def _worker(job: Job, go: Any, ready: Any) -> dict[str, Any]:
@@ -42,7 +44,7 @@ def _worker(job: Job, go: Any, ready: Any) -> dict[str, Any]:
 
     account, region, batch, specs = job.account, job.region, job.batch, job.specs
     recorded = RecordedAws(account, region)
-    recorded.load(specs)
+    recorded.load(specs, job.scan_end)
     ssm = recorded.client("ssm")
     (securityhub,) = clients(region, "securityhub", attempts=1)
     ids = [spec["InstanceId"] for spec in specs]
@@ -91,6 +93,7 @@ def import_ceiling(
     *,
     workers: int,
     batch: int,
+    scan_end: datetime | None = None,
 ) -> dict[str, Any]:
     """Forward `specs` with `workers` processes; returns wall seconds from the common start, per-worker CPU,
     outcome counts and import calls. The caller sets the rate limit and counts what landed."""
@@ -101,7 +104,7 @@ def import_ceiling(
         ready = manager.Semaphore(0)
         with context.Pool(workers) as pool:
             pending = [
-                pool.apply_async(_worker, (Job(env, share, account, region, batch), go, ready))
+                pool.apply_async(_worker, (Job(env, share, account, region, batch, scan_end), go, ready))
                 for share in shares
             ]
             for _ in shares:

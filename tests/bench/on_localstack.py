@@ -14,9 +14,11 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import ceiling
+import sweep_bench
 from patch_securityhub.aws import sdk_config
 from patch_securityhub.config import DEFAULT_SSM_READ_CONCURRENCY
 from patch_securityhub.pipeline import IMPORTED, PERMANENT, TRANSIENT, NodeRequest, ProcessReport, process
@@ -26,7 +28,7 @@ from psh_stage import demo, fleet
 from psh_stage.aws import Aws, wait_until
 from psh_stage.findings import own_findings
 from psh_stage.terraform import Stage, complete_stage
-from workload import discarding_logger, non_compliant_fleet
+from workload import TimedClient, discarding_logger, non_compliant_fleet
 
 REGISTER_CHUNK = 1000
 FIRST_FINDING_TIMEOUT_S = 120
@@ -34,30 +36,6 @@ ALL_FINDINGS_TIMEOUT_S = 240
 SCAN_CHUNK = 500
 # The Lambda's SDK settings (one attempt per call; the forwarder's Backoff retries).
 LAMBDA_SDK_CONFIG = sdk_config(attempts=1)
-
-
-class TimedClient:
-    """A boto3 client whose calls add their wall time to `seconds[operation]` (shared across threads)."""
-
-    def __init__(self, client: Any, seconds: dict[str, float], lock: threading.Lock) -> None:
-        self._client = client
-        self._seconds = seconds
-        self._lock = lock
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self._client, name)
-        if not callable(method) or name.startswith(("get_paginator", "can_paginate")):
-            return method
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.monotonic()
-            try:
-                return method(*args, **kwargs)
-            finally:
-                with self._lock:
-                    self._seconds[name] = self._seconds.get(name, 0.0) + time.monotonic() - started
-
-        return timed
 
 
 def own_account_env(base_env: dict[str, str]) -> tuple[str, dict[str, str]]:
@@ -252,6 +230,49 @@ def ceiling_throughput(
         "outcomes": result["statuses"],
     }
     return {f"{prefix}_{key}": value for key, value in figures.items()}
+
+
+def sweep_throughput(
+    endpoint: str,
+    base_env: dict[str, str],
+    *,
+    nodes: int,
+    workers: int,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """Section 3d (sweep_bench.py): the sweep of a fleet whose findings exist, under every documented
+    Security Hub limit. Setup (not counted): the fleet's findings imported with no limit."""
+    account, env = own_account_env(base_env)
+    aws = Aws(env)
+    securityhub = aws.client("securityhub")
+    securityhub.enable_security_hub(EnableDefaultStandards=False)
+    specs = non_compliant_fleet(nodes, seed=30_000)
+    ids = {spec["InstanceId"] for spec in specs}
+    scan_end = datetime.now(UTC) - timedelta(minutes=10)
+
+    def updated() -> dict[str, str]:
+        found = own_findings(securityhub, account, aws.region)
+        return {f["Resources"][0]["Id"]: f["UpdatedAt"] for f in found if f["RecordState"] == "ACTIVE"}
+
+    ceiling.import_ceiling(env, account, aws.region, specs, workers=workers, batch=100, scan_end=scan_end)
+    before = updated()
+    if set(before) != ids:
+        raise RuntimeError(f"setup: {len(before)} of {nodes} findings imported")
+    recorded = sweep_bench.RecordedFleet(env, specs, account, aws.region, scan_end)
+    shc.set_rate_limit(endpoint, enabled=True, limits=shc.DOCUMENTED_LIMITS)
+    try:
+        lambda_sdk = aws.session.client("securityhub", endpoint_url=aws.endpoint, config=LAMBDA_SDK_CONFIG)
+        swept = sweep_bench.sweep_once(recorded, lambda_sdk)
+        log(f"  sweep: {swept['summary']} in {swept['seconds']:.1f}s")
+        forwarded = sweep_bench.forward(recorded, swept["bodies"], workers=workers)
+    finally:
+        shc.set_rate_limit(endpoint, enabled=False)
+    after = updated()
+    securityhub.disable_security_hub()
+    refreshed = sum(1 for node_id, stamp in after.items() if node_id in before and stamp > before[node_id])
+    result = sweep_bench.figures(nodes, swept, forwarded, refreshed, len(set(after) & ids))
+    log(f"  {refreshed} findings refreshed in {result['sweep_seconds']}s")
+    return result
 
 
 def bench_stage(env: dict[str, str]) -> Stage:

@@ -110,6 +110,7 @@ class RecordedAws:
         self.nodes: dict[str, RecordedNode] = {}
         self.findings: dict[str, dict[str, Any]] = {}
         self.calls: Counter[str] = Counter()
+        self.sent: list[str] = []  # SendMessage bodies
         self.service_seconds = 0.0
         self.session = boto3.session.Session(
             aws_access_key_id="AKIDRECORDED", aws_secret_access_key="recorded", region_name=region
@@ -159,8 +160,15 @@ class RecordedAws:
         for flt in params.get("Filters", []):
             if flt["Key"] == "InstanceIds":
                 ids = flt["Values"]
-        wanted = ids or sorted(self.nodes)
-        return {"InstanceInformationList": [self.nodes[i].info for i in wanted if i in self.nodes]}
+        if ids:
+            return {"InstanceInformationList": [self.nodes[i].info for i in ids if i in self.nodes]}
+        # The whole fleet, MaxResults (5..50) a page, NextToken the offset of the next one.
+        start, size = int(params.get("NextToken") or 0), params.get("MaxResults", 50)
+        listed = sorted(self.nodes)[start : start + size]
+        page: dict[str, Any] = {"InstanceInformationList": [self.nodes[i].info for i in listed]}
+        if start + size < len(self.nodes):
+            page["NextToken"] = str(start + size)
+        return page
 
     def _DescribeInstancePatchStates(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
         return {
@@ -206,6 +214,7 @@ class RecordedAws:
         return {"FailedCount": 0, "SuccessCount": len(params["Findings"]), "FailedFindings": []}
 
     def _SendMessage(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        self.sent.append(params["MessageBody"])
         digest = hashlib.md5(params["MessageBody"].encode(), usedforsecurity=False).hexdigest()
         return {"MessageId": str(uuid.uuid4()), "MD5OfMessageBody": digest}
 

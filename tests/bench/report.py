@@ -96,6 +96,58 @@ ROWS: list[tuple[str, list[Row]]] = [
         _ceiling_rows("ceiling_import_only"),
     ),
     (
+        "3d. the daily sweep of a fleet whose findings exist (every node non-compliant: every finding "
+        "re-imported), every documented Security Hub limit on; SSM recorded in-process, the forwarder in "
+        "worker processes like Lambdas, 10 messages a batch",
+        [
+            Row("sweep_nodes", "fleet size"),
+            Row("sweep_seconds", "sweep run + forwarding, wall", "s"),
+            Row("sweep_findings_refreshed", "findings refreshed (UpdatedAt moved)"),
+            Row("sweep_findings_per_s", "findings refreshed per second", "/s"),
+            Row("sweep_lost", "findings lost", "", "0"),
+            Row("sweep_run_action", "sweep run"),
+            Row("sweep_run_seconds", "  sweep invocation, wall", "s", "well under 900 s (Lambda timeout)"),
+            Row("sweep_findings_walked", "  ACTIVE findings walked (GetFindings, 100 a page)"),
+            Row("sweep_run_get_findings_calls", "  GetFindings calls"),
+            Row("sweep_run_get_findings_seconds", "  time in GetFindings", "s"),
+            Row("sweep_run_describe_instance_information_calls", "  DescribeInstanceInformation calls"),
+            Row("sweep_messages", "  sweep requests (<= 50 nodes each)"),
+            Row("sweep_run_send_message_calls", "  SendMessage calls"),
+            Row("sweep_forward_seconds", "forwarding the requests, wall", "s"),
+            Row("sweep_forward_workers", "  worker processes"),
+            Row("sweep_forward_invocations", "  forwarder invocations"),
+            Row("sweep_invocation_p50_s", "  invocation p50", "s"),
+            Row("sweep_invocation_max_s", "  invocation max", "s", "well under 900 s (Lambda timeout)"),
+            Row("sweep_invocation_of_timeout_pct", "  longest invocation, of the timeout", "%"),
+            Row("sweep_messages_redelivered", "  messages handed back and redelivered"),
+            Row("sweep_messages_left", "  messages still failing after 5 redeliveries", "", "0"),
+            Row("sweep_quarantined", "  messages quarantined", "", "0"),
+            Row(
+                "sweep_forward_describe_instance_information_calls",
+                "  DescribeInstanceInformation calls",
+                "",
+                "0",
+            ),
+            Row("sweep_forward_describe_instance_patch_states_calls", "  DescribeInstancePatchStates calls"),
+            Row(
+                "sweep_forward_list_compliance_items_calls", "  ListComplianceItems calls (1 id/call by API)"
+            ),
+            Row(
+                "sweep_forward_describe_instance_patches_calls", "  DescribeInstancePatches calls (1 id/call)"
+            ),
+            Row("sweep_forward_get_findings_calls", "  GetFindings calls (prior findings)", "", "0"),
+            Row("sweep_forward_import_calls", "  BatchImportFindings calls", "", "nodes / 100"),
+            Row("sweep_get_findings_seconds", "time in GetFindings (sweep + forwarders)", "s"),
+            Row("sweep_import_seconds", "time in BatchImportFindings (forwarders, incl. backoff)", "s"),
+            Row(
+                "sweep_get_findings_pct_of_time",
+                "GetFindings share of the processes' time",
+                "%",
+                "not dominant",
+            ),
+        ],
+    ),
+    (
         "4. cold start and footprint (packaged zip, Lambda runtime python)",
         [
             Row("cold_start_ms_forwarder", "import forwarder handler", "ms", "< 300 ms"),

@@ -38,6 +38,7 @@ CEILING_LIMITS = {
     "ceiling": shc.DOCUMENTED_LIMITS,
     "ceiling_import_only": {"BatchImportFindings": shc.DOCUMENTED_LIMITS["BatchImportFindings"]},
 }
+LOCALSTACK_SECTIONS = ("fleet", "ceiling", "ceiling_import_only", "sweep", "terraform", "e2e")
 REQUIRED_KEYS = (
     "cpu_ms_per_node",
     "batch_import_calls_per_1000_nodes",
@@ -64,6 +65,7 @@ SECTION_KEYS = {
         "ceiling_import_only_findings_per_s",
         "ceiling_import_only_lost",
     ],
+    "sweep": ["sweep_seconds", "sweep_findings_per_s", "sweep_lost"],
     "terraform": ["plan_seconds", "apply_seconds", "destroy_seconds"],
     "e2e": ["e2e_latency_p50_s", "e2e_latency_p95_s", "e2e_latency_p99_s"],
 }
@@ -115,7 +117,7 @@ def localstack_sections(bench: Bench, fleet_nodes: int, e2e_nodes: int) -> None:
     try:
         running = harness.up(verbose=False)
     except Exception as exc:
-        for section in ("fleet", "ceiling", "ceiling_import_only", "terraform", "e2e"):
+        for section in LOCALSTACK_SECTIONS:
             bench.fail(section, f"LocalStack did not start: {str(exc)[:200]}")
         return
     try:
@@ -153,6 +155,12 @@ def localstack_sections(bench: Bench, fleet_nodes: int, e2e_nodes: int) -> None:
                     log=log,
                 ),
             )
+        bench.section(
+            "sweep",
+            lambda: on_localstack.sweep_throughput(
+                running.endpoint, env, nodes=fleet_nodes, workers=CEILING_WORKERS, log=log
+            ),
+        )
 
         def terraform() -> dict[str, Any]:
             figures, errors = on_localstack.terraform_and_e2e(running.endpoint, env, nodes=e2e_nodes, log=log)
@@ -185,7 +193,7 @@ def main() -> int:
     bench.section("coldstart", lambda: coldstart.measure(runs=7))
     bench.section("profile", lambda: profile(300 if args.quick else 1000))
     if args.quick:
-        for section in ("fleet", "ceiling", "ceiling_import_only", "terraform", "e2e"):
+        for section in LOCALSTACK_SECTIONS:
             bench.fail(section, "skipped (--quick)")
     else:
         localstack_sections(bench, fleet_nodes=10_000, e2e_nodes=200)

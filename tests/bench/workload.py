@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+import time
 import uuid
 from datetime import datetime
 from typing import Any
@@ -28,27 +30,71 @@ def non_compliant_fleet(count: int, seed: int, *, patch_group: str = "") -> list
     return nodes
 
 
+def sqs_record(body: str, *, receive_count: int = 1) -> dict[str, Any]:
+    """A record of an SQS event source's batch, as Lambda delivers it."""
+    return {
+        "messageId": str(uuid.uuid4()),
+        "receiptHandle": f"handle-{uuid.uuid4().hex}",
+        "body": body,
+        "attributes": {"ApproximateReceiveCount": str(receive_count)},
+        "messageAttributes": {},
+        "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:psh-bench-events",
+        "awsRegion": REGION,
+    }
+
+
 def sqs_records(node_ids: list[str], when: datetime) -> list[dict[str, Any]]:
     return [
-        {
-            "messageId": str(uuid.uuid4()),
-            "receiptHandle": f"handle-{index}",
-            "body": json.dumps(compliance_event(node_id, account=ACCOUNT, region=REGION, time=when)),
-            "attributes": {"ApproximateReceiveCount": "1"},
-            "messageAttributes": {},
-            "eventSource": "aws:sqs",
-            "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:psh-bench-events",
-            "awsRegion": REGION,
-        }
-        for index, node_id in enumerate(node_ids)
+        sqs_record(json.dumps(compliance_event(node_id, account=ACCOUNT, region=REGION, time=when)))
+        for node_id in node_ids
     ]
 
 
 class LambdaContext:
-    invoked_function_arn = FUNCTION_ARN
+    """What the handlers read of Lambda's context: the function (its account) and the time left (a fresh
+    15-minute invocation)."""
+
+    def __init__(self, function_arn: str = FUNCTION_ARN) -> None:
+        self.invoked_function_arn = function_arn
+        self.aws_request_id = str(uuid.uuid4())
+        self.started = time.monotonic()
 
     def get_remaining_time_in_millis(self) -> int:
-        return 900_000
+        return int(900_000 - 1000 * (time.monotonic() - self.started))
+
+
+class TimedClient:
+    """A boto3 client whose calls add their wall time to `seconds[operation]` and count themselves in
+    `calls[operation]` (shared across threads)."""
+
+    def __init__(
+        self,
+        client: Any,
+        seconds: dict[str, float],
+        lock: threading.Lock,
+        calls: dict[str, int] | None = None,
+    ) -> None:
+        self._client = client
+        self._seconds = seconds
+        self._calls = calls if calls is not None else {}
+        self._lock = lock
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+        if not callable(method) or name.startswith(("get_paginator", "can_paginate")):
+            return method
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.monotonic()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                with self._lock:
+                    self._seconds[name] = self._seconds.get(name, 0.0) + time.monotonic() - started
+                    self._calls[name] = self._calls.get(name, 0) + 1
+
+        return timed
 
 
 def runtime(ssm: Any, securityhub: Any, sqs: Any) -> Runtime:
@@ -64,9 +110,9 @@ def runtime(ssm: Any, securityhub: Any, sqs: Any) -> Runtime:
     )
 
 
-def discarding_logger() -> JsonLogger:
+def discarding_logger(component: str = "forwarder") -> JsonLogger:
     """Formats every record as in Lambda (that CPU counts), then drops it."""
-    return JsonLogger("forwarder", "INFO", stream=_Discard())
+    return JsonLogger(component, "INFO", stream=_Discard())
 
 
 class _Discard(io.TextIOBase):

@@ -248,7 +248,7 @@ def test_the_findings_walk_skips_nodes_ssm_lists(stubbed) -> None:
 
 
 def test_a_sweep_request_round_trips_and_bad_ones_are_refused_with_one_reason() -> None:
-    (info,) = parse_instance_information({"InstanceInformationList": [info_row(NODE)]})
+    infos = parse_instance_information({"InstanceInformationList": [info_row(NODE), info_row(HYBRID)]})
     row = carried_finding(published(NODE))
     body = sweep_message(
         "s1",
@@ -256,12 +256,12 @@ def test_a_sweep_request_round_trips_and_bad_ones_are_refused_with_one_reason() 
         [NODE, HYBRID],
         account=ACCOUNT,
         region=REGION,
-        node_infos=[info],
+        node_infos=infos,
         findings={NODE: row},
         findings_complete=True,
     )
     assert parse_message(body, account=ACCOUNT, region=REGION) == SweepRequest(
-        "s1", "nodes", (NODE, HYBRID), node_infos=(info,), findings={NODE: row}, findings_complete=True
+        "s1", "nodes", (NODE, HYBRID), node_infos=tuple(infos), findings={NODE: row}, findings_complete=True
     )
     assert len(body) < 2048  # 50 such nodes stay far below SQS's 256 KiB
     event = parse_message(json.dumps(compliance_event(NODE)), account=ACCOUNT, region=REGION)

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import shutil
 import subprocess
@@ -21,15 +22,32 @@ import tftest
 
 from psh_stage.paths import BUILD, DIST, EXAMPLES, MODULES, TERRAFORMRC, TOOLS, WORK
 
-# What a copy of Terraform sources leaves out: working dirs, lock files, state, saved plans.
-NOT_SOURCES = shutil.ignore_patterns(
-    ".terraform", ".terraform.lock.hcl", "terraform.tfstate*", "terraform.tfstate.d", "*.tfplan"
+# What a copy of Terraform sources leaves out (and keeps in the copy): working dirs, lock files, state, plans.
+NOT_SOURCE_PATTERNS = (
+    ".terraform",
+    ".terraform.lock.hcl",
+    "terraform.tfstate*",
+    "terraform.tfstate.d",
+    "*.tfplan",
 )
+NOT_SOURCES = shutil.ignore_patterns(*NOT_SOURCE_PATTERNS)
 
 
 def copy_sources(source: Path, target: Path) -> None:
-    """Mirror the Terraform sources of `source` into `target` (files already there are overwritten)."""
+    """Mirror the Terraform sources of `source` into `target`: files already there are overwritten, and
+    source files that no longer exist are removed from the copy (a deleted `.tf` file would otherwise stay
+    part of the configuration). The copy's working dirs, lock files, state and plans are kept."""
     shutil.copytree(source, target, ignore=NOT_SOURCES, dirs_exist_ok=True)
+    for copied in sorted(target.rglob("*"), reverse=True):  # children before their directory
+        relative = copied.relative_to(target)
+        if any(fnmatch.fnmatch(part, p) for part in relative.parts for p in NOT_SOURCE_PATTERNS):
+            continue
+        if (source / relative).exists():
+            continue
+        if copied.is_dir():
+            shutil.rmtree(copied)
+        else:
+            copied.unlink()
 
 
 def cli_config() -> Path:

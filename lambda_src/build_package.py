@@ -185,9 +185,27 @@ def entries_of(files: dict[str, Path], modules: set[str]) -> dict[str, Path]:
 # --- dependencies --------------------------------------------------------------------------------------
 
 
+# What an installed dependency directory holds beyond pip's output (drop_console_scripts): part of its cache
+# key, so a cache written by an earlier builder is not reused.
+INSTALL_LAYOUT = "no-console-scripts"
+
+
+def drop_console_scripts(site: Path) -> None:
+    """Remove the console scripts pip wrote under `site`/bin (a Lambda never runs them) and their lines in
+    each dist-info RECORD: a script's shebang is the installing interpreter's path, so its hash in RECORD
+    would make the package differ from one checkout path to another."""
+    shutil.rmtree(site / "bin", ignore_errors=True)
+    for record in site.glob("*.dist-info/RECORD"):
+        lines = record.read_text().splitlines(keepends=True)
+        kept = [line for line in lines if not line.startswith("../../bin/")]
+        if kept != lines:
+            record.write_text("".join(kept))
+
+
 def install_dependencies(arch: str, cache_root: Path, requirements: Path = REQUIREMENTS) -> Path:
     """pip-install the hash-pinned deps for `arch`'s Lambda platform into a cache dir keyed by the inputs."""
-    key = hashlib.sha256(requirements.read_bytes() + arch.encode() + PYTHON_VERSION.encode()).hexdigest()[:16]
+    inputs = requirements.read_bytes() + arch.encode() + PYTHON_VERSION.encode() + INSTALL_LAYOUT.encode()
+    key = hashlib.sha256(inputs).hexdigest()[:16]
     target = cache_root / f"{arch}-py{PYTHON_VERSION}-{key}"
     if (target / ".complete").exists():
         return target
@@ -203,7 +221,7 @@ def install_dependencies(arch: str, cache_root: Path, requirements: Path = REQUI
     ]  # fmt: skip
     try:
         subprocess.run(command, check=True)
-        shutil.rmtree(partial / "bin", ignore_errors=True)
+        drop_console_scripts(partial)
         (partial / ".complete").write_text("ok\n")
         partial.rename(target)
     except OSError:

@@ -88,6 +88,20 @@ def test_two_builds_are_byte_identical(two_builds: tuple[Path, Path]) -> None:
             assert (first / arch / name).read_bytes() == (second / arch / name).read_bytes(), (arch, name)
 
 
+def test_no_byte_of_a_package_depends_on_the_checkout_path(two_builds: tuple[Path, Path]) -> None:
+    """pip writes console scripts whose shebang is the installing interpreter's path, and lists their hashes
+    in each dist-info RECORD: neither may reach the zip, or two checkouts build different packages."""
+    first, _ = two_builds
+    checkout = str(ROOT).encode()
+    for arch in ARCHITECTURES:
+        with zipfile.ZipFile(first / arch / "forwarder.zip") as archive:
+            for name in archive.namelist():
+                data = archive.read(name)
+                assert checkout not in data and sys.executable.encode() not in data, (arch, name)
+                if name.endswith(".dist-info/RECORD"):
+                    assert b"../../bin/" not in data, (arch, name)
+
+
 def test_manifest_describes_each_zip(two_builds: tuple[Path, Path]) -> None:
     pinned = re.findall(
         r"^([A-Za-z0-9._-]+)==(\S+)", (LAMBDA_SRC / "requirements-lambda.in").read_text(), re.M

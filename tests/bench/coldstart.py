@@ -17,9 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from psh_stage import lifecycle
-from psh_stage.paths import DIST, ROOT
+from psh_stage.paths import DIST, PACKAGES, ROOT, STAGE_ARCHITECTURE
 
 LAMBDA_PYTHON = lifecycle.lambda_runtime_python()
+ARCHITECTURES = ("x86_64", "arm64")  # what `make package` builds
+# The cold start is measured with the package this host can run (its compiled extensions load only on their
+# own architecture); the others' keys stay null, with this reason.
+NOT_THIS_HOST = (
+    f"this host runs {STAGE_ARCHITECTURE} code: the package's compiled extensions do not load here; "
+    "measure on a Lambda of that architecture"
+)
 HANDLERS = {"forwarder": "patch_securityhub.forwarder", "redrive": "patch_securityhub.redrive"}
 IMPORT_PROBE = (
     "import sys, time; t = time.perf_counter(); "
@@ -84,6 +91,13 @@ def measure(runs: int = 7, batch: int = 10) -> dict[str, Any]:
         # The recorded AWS and the workload come from the bench and the rooms it imports, after the package.
         rooms = [str(ROOT / "tests" / room) for room in ("bench", "harness", "localstack_ext")]
         rss = json.loads(_run([str(child), forwarder_dir, str(batch)], _lambda_env(), forwarder_dir, *rooms))
+    for arch in ARCHITECTURES:
+        for name in HANDLERS:
+            archive = PACKAGES / arch / f"{name}.zip"
+            out[f"zip_bytes_{name}_{arch}"] = archive.stat().st_size if archive.exists() else None
+        out[f"cold_start_ms_forwarder_{arch}"] = (
+            out["cold_start_ms_forwarder"] if arch == STAGE_ARCHITECTURE else None
+        )
     out["cold_start_ms"] = out["cold_start_ms_forwarder"]
     out["zip_bytes"] = out["zip_bytes_forwarder"]
     out["peak_rss_mb"] = round(rss["peak_rss_kib"] / 1024, 1)

@@ -191,6 +191,9 @@ def main() -> int:
     bench.section("cpu", lambda: forwarder_cost.cpu_per_node(sizes, {1: 20, 100: 5, 1000: 2}))
     bench.section("api", lambda: forwarder_cost.api_economy(1000))
     bench.section("coldstart", lambda: coldstart.measure(runs=7))
+    for arch in coldstart.ARCHITECTURES:
+        if bench.results.get(f"cold_start_ms_forwarder_{arch}") is None:
+            bench.reasons.setdefault(f"cold_start_ms_forwarder_{arch}", coldstart.NOT_THIS_HOST)
     bench.section("profile", lambda: profile(300 if args.quick else 1000))
     if args.quick:
         for section in LOCALSTACK_SECTIONS:

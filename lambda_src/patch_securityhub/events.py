@@ -6,14 +6,13 @@ Every rejection carries a stable reason code (for logs, metrics and the quaranti
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
 
 from .model import NodeInfo, is_node_id
+from .schema_predicate import Predicate, UnsupportedSchemaError, compile_schema
 from .schemas import load_schema
 from .ssm_read import InvalidSsmDataError, instance_information_row, parse_instance_information
 from .timeutil import parse_rfc3339
@@ -243,109 +242,18 @@ def _validator() -> Any:
 
 
 # --- fast path -------------------------------------------------------------------------------------------
-# jsonschema walks the schema for every event (~0.2 ms). The schema uses a handful of keywords, so it is also
-# compiled, once, into plain predicates with jsonschema's own semantics for those keywords (types by
-# isinstance, string `const`/`enum` by ==, `pattern` by re.search, lengths by len): the predicate accepts
-# exactly the events jsonschema accepts. Any other event still goes through jsonschema, the only source of
-# rejection reasons; a schema with any other keyword gets no fast path at all (`_conforms()` is None).
-
-Check = Callable[[Any], bool]
-_ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", "examples"})
-_KEYWORDS = frozenset(
-    {
-        "type",
-        "required",
-        "properties",
-        "const",
-        "enum",
-        "pattern",
-        "minLength",
-        "maxLength",
-        "maxItems",
-        "items",
-    }
-)
-_TYPES: dict[str, type] = {"object": dict, "string": str, "array": list}
-
-
-class _UnsupportedSchemaError(Exception):
-    """The schema uses something the fast path does not implement."""
-
-
-def _bound(schema: dict[str, Any], keyword: str) -> int | None:
-    value = schema.get(keyword)
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise _UnsupportedSchemaError(f"{keyword} {value!r}")
-    return value
-
-
-def _strings(schema: dict[str, Any]) -> frozenset[str] | None:
-    """`const` or `enum` of strings -> the allowed values (None when neither keyword is there)."""
-    if "const" in schema and "enum" in schema:
-        raise _UnsupportedSchemaError("both const and enum")
-    values = [schema["const"]] if "const" in schema else schema.get("enum")
-    if values is None:
-        return None
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise _UnsupportedSchemaError("const/enum with non-string values")
-    return frozenset(values)
-
-
-def _compile(schema: Any) -> Check:
-    if not isinstance(schema, dict):
-        raise _UnsupportedSchemaError("boolean or non-object schema")
-    unknown = set(schema) - _ANNOTATIONS - _KEYWORDS
-    if unknown:
-        raise _UnsupportedSchemaError(f"keywords {sorted(unknown)}")
-    kind: type | None = None
-    if "type" in schema:
-        kind = _TYPES.get(schema["type"]) if isinstance(schema["type"], str) else None
-        if kind is None:
-            raise _UnsupportedSchemaError(f"type {schema['type']!r}")
-    allowed = _strings(schema)
-    min_length, max_length, max_items = (_bound(schema, k) for k in ("minLength", "maxLength", "maxItems"))
-    search = re.compile(schema["pattern"]).search if "pattern" in schema else None
-    item = _compile(schema["items"]) if "items" in schema else None
-    required = tuple(schema.get("required", ()))
-    properties = tuple((key, _compile(sub)) for key, sub in schema.get("properties", {}).items())
-
-    def check(instance: Any) -> bool:
-        if kind is not None and not isinstance(instance, kind):
-            return False
-        if isinstance(instance, str):
-            if allowed is not None and instance not in allowed:
-                return False
-            if min_length is not None and len(instance) < min_length:
-                return False
-            if max_length is not None and len(instance) > max_length:
-                return False
-            if search is not None and search(instance) is None:
-                return False
-        elif allowed is not None:  # a string const/enum: a value of any other type is never equal
-            return False
-        if isinstance(instance, list):
-            if max_items is not None and len(instance) > max_items:
-                return False
-            if item is not None and not all(map(item, instance)):
-                return False
-        if isinstance(instance, dict):
-            for key in required:
-                if key not in instance:
-                    return False
-            for key, sub in properties:
-                if key in instance and not sub(instance[key]):
-                    return False
-        return True
-
-    return check
+# jsonschema walks the schema for every event (~0.2 ms); the schema is also compiled, once, into a predicate
+# with jsonschema's semantics (schema_predicate) that accepts exactly the events jsonschema accepts. Any other
+# event still goes through jsonschema, the only source of rejection reasons; a schema the compiler refuses
+# gets no fast path at all (`_conforms()` is None).
 
 
 @cache
-def _conforms() -> Check | None:
+def _conforms() -> Predicate | None:
     """True exactly for the events the schema accepts; None when the schema is beyond the fast path."""
     try:
-        return _compile(load_schema("compliance-event.schema.json"))
-    except _UnsupportedSchemaError:
+        return compile_schema(load_schema("compliance-event.schema.json"))
+    except UnsupportedSchemaError:
         return None
 
 

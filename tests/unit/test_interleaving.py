@@ -9,10 +9,11 @@ pause each invocation at chosen calls so that the steps interleave in the order 
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from patch_securityhub import pipeline
 from patch_securityhub.finding import finding_id
 from patch_securityhub.pipeline import NodeRequest, process
 from patch_securityhub.retry import Backoff
@@ -53,6 +54,14 @@ class World:
         self.pauses: dict[tuple[str, str], threading.Event] = {}  # (invocation, step) -> released when set
         self.reached: dict[tuple[str, str], threading.Event] = {}  # (invocation, step) -> set on arrival
         self.after: dict[tuple[str, str], Any] = {}  # (invocation, step) -> run once the step returned
+        self.now = ts("2026-11-23T10:04:00Z")
+
+    def clock(self) -> datetime:
+        """The invocations' clock: each reading is a millisecond after the one before, so of two answers
+        the one that arrives later is stamped later, however fast the code between them runs."""
+        with self.lock:
+            self.now += timedelta(milliseconds=1)
+            return self.now
 
     def step(self, who: str, name: str) -> None:
         self.reached.setdefault((who, name), threading.Event()).set()
@@ -165,8 +174,11 @@ ORDERS = {
 
 
 @pytest.mark.parametrize("order", ORDERS)
-def test_racing_invocations_converge_on_ssms_latest_state(order: str) -> None:
+def test_racing_invocations_converge_on_ssms_latest_state(
+    order: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     world = World()
+    monkeypatch.setattr(pipeline, "utcnow", world.clock)
     published_earlier(world)
     steps = ORDERS[order]
     for step in steps:

@@ -179,25 +179,13 @@ output "alarm_topic_arn" {
 }
 
 output "alarm_arns" {
-  description = "ARNs of the alarms by purpose (dlq, quarantine, rule_dlq, events_age, forwarder_errors, rule_failed_invocations, redrive_blocked)."
-  value = merge(
-    { for k, a in aws_cloudwatch_metric_alarm.queue_depth : k => a.arn },
-    { for a in aws_cloudwatch_metric_alarm.main_queue_age : "events_age" => a.arn },
-    { for key, a in aws_cloudwatch_metric_alarm.function_errors : "forwarder_errors" => a.arn if key == "forwarder" },
-    { for a in aws_cloudwatch_metric_alarm.rule_failed_invocations : "rule_failed_invocations" => a.arn },
-    { for a in aws_cloudwatch_metric_alarm.redrive_blocked : "redrive_blocked" => a.arn },
-  )
+  description = "ARNs of the alarms by purpose (dlq, quarantine, rule_dlq, events_age, forwarder_errors, sweep_errors when sweep_enabled, rule_failed_invocations, redrive_blocked)."
+  value       = { for k, a in aws_cloudwatch_metric_alarm.alarm : k => a.arn }
 }
 
 output "alarm_names" {
-  description = "Names of the alarms by purpose (the keys of alarm_arns); known at plan time."
-  value = merge(
-    { for k, a in aws_cloudwatch_metric_alarm.queue_depth : k => a.alarm_name },
-    { for a in aws_cloudwatch_metric_alarm.main_queue_age : "events_age" => a.alarm_name },
-    { for key, a in aws_cloudwatch_metric_alarm.function_errors : "forwarder_errors" => a.alarm_name if key == "forwarder" },
-    { for a in aws_cloudwatch_metric_alarm.rule_failed_invocations : "rule_failed_invocations" => a.alarm_name },
-    { for a in aws_cloudwatch_metric_alarm.redrive_blocked : "redrive_blocked" => a.alarm_name },
-  )
+  description = "Names of the alarms by purpose (the keys of alarm_arns: dlq, quarantine, rule_dlq, events_age, forwarder_errors, sweep_errors when sweep_enabled, rule_failed_invocations, redrive_blocked); known at plan time."
+  value       = { for k, a in aws_cloudwatch_metric_alarm.alarm : k => a.alarm_name }
 }
 
 output "sweep_function_arn" {

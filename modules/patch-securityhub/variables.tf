@@ -716,7 +716,7 @@ variable "log_retention_in_days" {
 }
 
 variable "create_alarms" {
-  description = "Create alarms on the depth of the DLQ, the quarantine and the compliance rule's DLQ, on the main queue's message age, on forwarder errors and on the rule's failed invocations."
+  description = "Create alarms on the depth of the DLQ, the quarantine and the compliance rule's DLQ, on the main queue's message age, on forwarder and sweep errors, on the rule's failed invocations and on a redrive blocked by Security Hub (alarm_names lists them)."
   type        = bool
   default     = true
   nullable    = false

@@ -31,16 +31,16 @@ run "rule_target_has_a_dead_letter_queue" {
   }
 
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.queue_depth) == 3 && aws_cloudwatch_metric_alarm.queue_depth["rule_dlq"].dimensions == tomap({ QueueName = "patch-securityhub-rule-dlq" })
+    condition     = [for k, a in aws_cloudwatch_metric_alarm.alarm : k if a.metric_name == "ApproximateNumberOfMessagesVisible"] == ["dlq", "quarantine", "rule_dlq"] && aws_cloudwatch_metric_alarm.alarm["rule_dlq"].dimensions == tomap({ QueueName = "patch-securityhub-rule-dlq" })
     error_message = "The rule's DLQ must have a depth alarm like the other two queues that hold what was not delivered."
   }
 
   assert {
     condition = alltrue([
-      aws_cloudwatch_metric_alarm.rule_failed_invocations[0].namespace == "AWS/Events",
-      aws_cloudwatch_metric_alarm.rule_failed_invocations[0].metric_name == "FailedInvocations",
-      aws_cloudwatch_metric_alarm.rule_failed_invocations[0].dimensions == tomap({ RuleName = "patch-securityhub-patch-compliance" }),
-      aws_cloudwatch_metric_alarm.rule_failed_invocations[0].treat_missing_data == "notBreaching",
+      aws_cloudwatch_metric_alarm.alarm["rule_failed_invocations"].namespace == "AWS/Events",
+      aws_cloudwatch_metric_alarm.alarm["rule_failed_invocations"].metric_name == "FailedInvocations",
+      aws_cloudwatch_metric_alarm.alarm["rule_failed_invocations"].dimensions == tomap({ RuleName = "patch-securityhub-patch-compliance" }),
+      aws_cloudwatch_metric_alarm.alarm["rule_failed_invocations"].treat_missing_data == "notBreaching",
     ])
     error_message = "FailedInvocations of the rule, RuleName only on the default bus; no datum is no failure."
   }
@@ -55,13 +55,13 @@ run "custom_bus_adds_its_name_to_the_dimensions" {
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.rule_failed_invocations[0].dimensions == tomap({ EventBusName = "security-events", RuleName = "patch-securityhub-patch-compliance" })
+    condition     = aws_cloudwatch_metric_alarm.alarm["rule_failed_invocations"].dimensions == tomap({ EventBusName = "security-events", RuleName = "patch-securityhub-patch-compliance" })
     error_message = "On a custom bus EventBridge publishes the rule's metrics with EventBusName and RuleName."
   }
 
   assert {
     condition = alltrue([
-      for alarm in [aws_cloudwatch_metric_alarm.rule_failed_invocations[0], aws_cloudwatch_metric_alarm.queue_depth["rule_dlq"]] :
+      for alarm in [aws_cloudwatch_metric_alarm.alarm["rule_failed_invocations"], aws_cloudwatch_metric_alarm.alarm["rule_dlq"]] :
       alarm.alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:ops-alarms"]) && alarm.ok_actions == toset(["arn:aws:sns:eu-west-1:123456789012:ops-alarms"])
     ])
     error_message = "The new alarms notify the same topic as the others."
@@ -76,7 +76,7 @@ run "no_alarms_still_a_dead_letter_queue" {
   }
 
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.queue_depth) == 0 && length(aws_cloudwatch_metric_alarm.rule_failed_invocations) == 0 && length(aws_sqs_queue.rule_dlq) == 1
+    condition     = length(aws_cloudwatch_metric_alarm.alarm) == 0 && length(aws_sqs_queue.rule_dlq) == 1
     error_message = "create_alarms = false drops the alarms, not the queue that keeps undelivered events."
   }
 }
@@ -86,10 +86,10 @@ run "a_redrive_that_holds_the_dlq_is_alarmed" {
 
   assert {
     condition = alltrue([
-      aws_cloudwatch_metric_alarm.redrive_blocked[0].namespace == "patch-securityhub",
-      aws_cloudwatch_metric_alarm.redrive_blocked[0].metric_name == "RedriveBlocked",
-      aws_cloudwatch_metric_alarm.redrive_blocked[0].dimensions == tomap({ DeadLetterQueue = "patch-securityhub-events-dlq" }),
-      aws_cloudwatch_metric_alarm.redrive_blocked[0].treat_missing_data == "notBreaching",
+      aws_cloudwatch_metric_alarm.alarm["redrive_blocked"].namespace == "patch-securityhub",
+      aws_cloudwatch_metric_alarm.alarm["redrive_blocked"].metric_name == "RedriveBlocked",
+      aws_cloudwatch_metric_alarm.alarm["redrive_blocked"].dimensions == tomap({ DeadLetterQueue = "patch-securityhub-events-dlq" }),
+      aws_cloudwatch_metric_alarm.alarm["redrive_blocked"].treat_missing_data == "notBreaching",
     ])
     error_message = "The redrive_blocked alarm watches the RedriveBlocked metric of this module's DLQ (lambda_src redrive.publish_blocked)."
   }

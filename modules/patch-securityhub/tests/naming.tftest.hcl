@@ -45,6 +45,7 @@ run "every_name_follows_name_prefix" {
       rule_dlq                = "fleet-a-rule-dlq-depth"
       events_age              = "fleet-a-events-age"
       forwarder_errors        = "fleet-a-forwarder-errors"
+      sweep_errors            = "fleet-a-sweep-errors"
       rule_failed_invocations = "fleet-a-rule-failed-invocations"
       redrive_blocked         = "fleet-a-redrive-blocked"
     }
@@ -76,7 +77,7 @@ run "disabled_creates_nothing" {
       length(aws_sqs_queue.main) == 0, length(aws_sqs_queue.rule_dlq) == 0, length(aws_kms_key.this) == 0,
       length(aws_lambda_function.function) == 0, length(aws_cloudwatch_log_group.function) == 0,
       length(aws_iam_role.function) == 0, length(aws_cloudwatch_event_rule.compliance) == 0,
-      length(aws_cloudwatch_metric_alarm.queue_depth) == 0, length(aws_cloudwatch_metric_alarm.rule_failed_invocations) == 0,
+      length(aws_cloudwatch_metric_alarm.alarm) == 0,
       length(aws_sns_topic.alarms) == 0, length(aws_ssm_association.patch) == 0,
       length(data.aws_caller_identity.current) == 0,
     ])
@@ -166,9 +167,9 @@ run "three_functions_two_schedules_two_error_alarms" {
   }
 
   assert {
-    condition = { for k, a in aws_cloudwatch_metric_alarm.function_errors : k => [a.alarm_name, a.alarm_description, a.dimensions.FunctionName] } == {
-      forwarder = ["fleet-a-forwarder-errors", "The patch-securityhub forwarder failed invocations.", "fleet-a-forwarder"]
-      sweep     = ["fleet-a-sweep-errors", "The patch-securityhub sweep failed: findings may go stale or expire (90 days) until it runs again.", "fleet-a-sweep"]
+    condition = { for k, a in aws_cloudwatch_metric_alarm.alarm : k => [a.alarm_name, a.alarm_description, a.dimensions.FunctionName] if a.namespace == "AWS/Lambda" } == {
+      forwarder_errors = ["fleet-a-forwarder-errors", "The patch-securityhub forwarder failed invocations.", "fleet-a-forwarder"]
+      sweep_errors     = ["fleet-a-sweep-errors", "The patch-securityhub sweep failed: findings may go stale or expire (90 days) until it runs again.", "fleet-a-sweep"]
     }
     error_message = "Two Errors alarms: the forwarder's and the sweep's."
   }
@@ -191,13 +192,13 @@ run "without_the_sweep" {
       keys(aws_cloudwatch_event_rule.schedule) == ["redrive"],
       keys(aws_cloudwatch_event_target.schedule) == ["redrive"],
       keys(aws_lambda_permission.schedule) == ["redrive"],
-      keys(aws_cloudwatch_metric_alarm.function_errors) == ["forwarder"],
+      keys(aws_cloudwatch_metric_alarm.alarm) == ["dlq", "events_age", "forwarder_errors", "quarantine", "redrive_blocked", "rule_dlq", "rule_failed_invocations"],
     ])
     error_message = "sweep_enabled = false drops the sweep's function, role, policy, log group, schedule and alarm, nothing else."
   }
 
   assert {
-    condition     = [aws_lambda_function.function["redrive"].function_name, aws_cloudwatch_event_rule.schedule["redrive"].name, aws_cloudwatch_metric_alarm.function_errors["forwarder"].alarm_name] == ["fleet-a-redrive", "fleet-a-redrive", "fleet-a-forwarder-errors"]
+    condition     = [aws_lambda_function.function["redrive"].function_name, aws_cloudwatch_event_rule.schedule["redrive"].name, aws_cloudwatch_metric_alarm.alarm["forwarder_errors"].alarm_name] == ["fleet-a-redrive", "fleet-a-redrive", "fleet-a-forwarder-errors"]
     error_message = "The forwarder's and the redrive's resources stay as they are."
   }
 }
@@ -210,7 +211,7 @@ run "without_alarms" {
   }
 
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.function_errors) == 0 && keys(aws_lambda_function.function) == ["forwarder", "redrive", "sweep"]
+    condition     = length(aws_cloudwatch_metric_alarm.alarm) == 0 && keys(aws_lambda_function.function) == ["forwarder", "redrive", "sweep"]
     error_message = "create_alarms = false drops the Errors alarms, not the functions."
   }
 }

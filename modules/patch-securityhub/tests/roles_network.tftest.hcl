@@ -117,7 +117,7 @@ run "tags_on_every_taggable_resource" {
         aws_iam_role.function["forwarder"].tags, aws_iam_role.function["redrive"].tags,
         aws_cloudwatch_log_group.function["forwarder"].tags, aws_cloudwatch_log_group.function["redrive"].tags,
         aws_cloudwatch_event_rule.compliance[0].tags, aws_cloudwatch_event_rule.schedule["redrive"].tags,
-        aws_cloudwatch_metric_alarm.rule_failed_invocations[0].tags, aws_cloudwatch_metric_alarm.queue_depth["rule_dlq"].tags,
+        aws_cloudwatch_metric_alarm.alarm["rule_failed_invocations"].tags, aws_cloudwatch_metric_alarm.alarm["rule_dlq"].tags,
         aws_sns_topic.alarms[0].tags,
       ] : tags == tomap({ Team = "secops", "patch-securityhub:module" = "patch-securityhub" })
     ])

@@ -15,7 +15,7 @@ from .model import NodeInfo, is_node_id
 from .schema_predicate import Predicate, UnsupportedSchemaError, compile_schema
 from .schemas import load_schema
 from .ssm_read import InvalidSsmDataError, instance_information_row, parse_instance_information
-from .timeutil import parse_rfc3339
+from .timeutil import format_rfc3339, parse_rfc3339
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -81,10 +81,9 @@ class ComplianceEvent:
 # The sweep's request to refresh nodes (sweep.py writes it to the event queue; nobody else may send there).
 SWEEP_SOURCE = "patch-securityhub.sweep"
 SWEEP_DETAIL_TYPE = "Sweep Request"
-# nodes: nodes SSM listed, each with its DescribeInstanceInformation row; findings: nodes with an ACTIVE
-# finding of this product, refreshed only if SSM does not list them; unlisted: nodes with an ACTIVE finding
-# that the sweep's complete walk of SSM's nodes did not list.
-SWEEP_SCOPES = ("nodes", "findings", "unlisted")
+# nodes: nodes to reconcile (SSM listed them), each with its DescribeInstanceInformation row when the sweep
+# has it; findings: nodes with an ACTIVE finding of this product, refreshed only if SSM does not list them.
+SWEEP_SCOPES = ("nodes", "findings")
 SWEEP_IDS_PER_MESSAGE = 50
 # What a carried row may hold (ssm_read.instance_information_row, securityhub_io.carried_finding).
 _NODE_ROW_FIELDS = {
@@ -112,6 +111,7 @@ class SweepRequest:
     node_infos: tuple[NodeInfo, ...] = ()
     findings: dict[str, dict[str, Any]] = field(default_factory=dict)
     findings_complete: bool = False
+    read_at: datetime | None = None  # when the sweep began the reads it carries
 
 
 def sweep_message(
@@ -124,8 +124,10 @@ def sweep_message(
     node_infos: list[NodeInfo] | None = None,
     findings: dict[str, dict[str, Any]] | None = None,
     findings_complete: bool = False,
+    read_at: datetime | None = None,
 ) -> str:
-    """The body of one sweep request (at most SWEEP_IDS_PER_MESSAGE nodes)."""
+    """The body of one sweep request (at most SWEEP_IDS_PER_MESSAGE nodes). ValueError when it would be over
+    SQS's message size (the caller sends fewer nodes a message)."""
     if scope not in SWEEP_SCOPES or not 0 < len(node_ids) <= SWEEP_IDS_PER_MESSAGE:
         raise ValueError(f"a sweep request has a scope of {SWEEP_SCOPES} and 1..50 nodes")
     detail: dict[str, Any] = {"sweep-id": sweep_id, "scope": scope, "node-ids": node_ids}
@@ -135,6 +137,8 @@ def sweep_message(
         detail["findings"] = findings
     if findings_complete:
         detail["findings-complete"] = True
+    if read_at is not None and (node_infos or findings or findings_complete):
+        detail["read-at"] = format_rfc3339(read_at)
     body = json.dumps(
         {
             "source": SWEEP_SOURCE,
@@ -144,6 +148,7 @@ def sweep_message(
             "detail": detail,
         },
         separators=(",", ":"),
+        ensure_ascii=False,  # SQS takes Unicode: escaping a character would take up to 12 bytes of the limit
     )
     if len(body.encode()) > MAX_BODY_BYTES:
         raise ValueError(f"a sweep request of {len(body.encode())} bytes is over SQS's {MAX_BODY_BYTES}")
@@ -210,6 +215,11 @@ def parse_sweep_request(document: dict[str, Any], *, account: str, region: str) 
     complete = detail.get("findings-complete", False)
     if not isinstance(complete, bool):
         raise refuse("detail/findings-complete is not a boolean")
+    read_at = detail.get("read-at")
+    try:
+        read_time = parse_rfc3339(read_at) if read_at is not None else None
+    except (TypeError, ValueError, OverflowError):
+        raise refuse("detail/read-at is not an RFC 3339 time") from None
     try:
         infos = _node_rows(detail.get("node-rows"), set(node_ids))
         findings = _finding_rows(detail.get("findings"), set(node_ids))
@@ -222,6 +232,7 @@ def parse_sweep_request(document: dict[str, Any], *, account: str, region: str) 
         node_infos=infos,
         findings=findings,
         findings_complete=complete,
+        read_at=read_time,
     )
 
 

@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from .aws import clients
@@ -20,8 +21,12 @@ from .pipeline import PERMANENT, TRANSIENT, Carried, NodeRequest, ProcessReport,
 from .quarantine import envelope
 from .retry import Backoff, error_code, time_left
 from .securityhub_io import RecentImports
+from .timeutil import is_future, utcnow
 
 NODE_ID = re.compile(r"^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17})$")
+# How long what a sweep request carries stands in for reading it again (the sweep sends its requests within
+# minutes of reading; the event queue's retries take minutes too; a redrive from the DLQ takes longer).
+CARRIED_MAX_AGE = timedelta(hours=1)
 MAX_RECONCILE_IDS = 1000
 
 
@@ -146,7 +151,7 @@ def handle_sqs_batch(records: list[Any], context: Any, runtime: Runtime) -> dict
             continue
         if isinstance(parsed, SweepRequest):
             nodes_by_message[message_id] = list(parsed.node_ids)
-            requests.extend(sweep_requests(parsed))
+            requests.extend(sweep_requests(parsed, utcnow()))
             continue
         nodes_by_message[message_id] = [parsed.node_id]
         requests.append(
@@ -187,21 +192,28 @@ def handle_sqs_batch(records: list[Any], context: Any, runtime: Runtime) -> dict
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in dict.fromkeys(failures)]}
 
 
-def sweep_requests(sweep: SweepRequest) -> list[NodeRequest]:
-    """A sweep request's nodes, each with what the sweep read of it. Scope `nodes`: SSM listed them (a
-    reconciliation of each); `findings` and `unlisted`: nodes with an ACTIVE finding, refreshed only when SSM
-    does not list them (`unlisted`: the sweep's complete walk did not, so SSM is not asked again)."""
+def sweep_requests(sweep: SweepRequest, now: datetime) -> list[NodeRequest]:
+    """A sweep request's nodes, each with what the sweep read of it. Scope `nodes`: a reconciliation of each;
+    `findings`: nodes with an ACTIVE finding, refreshed only when SSM does not list them. What the sweep read
+    is used only while it is fresh (CARRIED_MAX_AGE): a message handed back for long, or redriven from the
+    dead-letter queue, is about nodes that may have changed since, and its nodes are read again."""
+    fresh = (
+        sweep.read_at is not None
+        and now - CARRIED_MAX_AGE <= sweep.read_at
+        and not is_future(sweep.read_at, now)
+    )
     infos = {info.node_id: info for info in sweep.node_infos}
     return [
         NodeRequest(
             node_id,
-            only_if_unlisted=sweep.scope != "nodes",
+            only_if_unlisted=sweep.scope == "findings",
             carried=Carried(
                 info=infos.get(node_id),
-                unlisted=sweep.scope == "unlisted",
                 finding=sweep.findings.get(node_id),
                 findings_complete=sweep.findings_complete,
-            ),
+            )
+            if fresh
+            else None,
         )
         for node_id in sweep.node_ids
     ]

@@ -67,7 +67,6 @@ class Carried:
     """What the sweep read of a node moments before its request, so the forwarder does not read it again."""
 
     info: NodeInfo | None = None  # SSM listed the node: its DescribeInstanceInformation row
-    unlisted: bool = False  # the sweep's complete walk of SSM's nodes did not list it
     finding: dict[str, Any] | None = None  # its ACTIVE finding of ours (securityhub_io.carried_finding)
     findings_complete: bool = False  # every ACTIVE finding was walked: without `finding`, it had none
 
@@ -96,25 +95,28 @@ class ProcessReport:
 
 
 def _merge_requests(requests: Iterable[NodeRequest]) -> dict[str, NodeRequest]:
-    """One request per node: the latest event wins; a reconciliation request (no time) beats any event."""
+    """One request per node: the latest event wins; a reconciliation request (no time) beats any event. What a
+    sweep carried survives only when nothing else asked about the node, or every request carried the same:
+    an event in the same batch may be about a change after the sweep's reads (a finding imported since)."""
     merged: dict[str, NodeRequest] = {}
     for request in requests:
         known = merged.get(request.node_id)
-        if known is not None and known.event_time is None and request.event_time is None:
+        if known is None:
+            merged[request.node_id] = request
+            continue
+        carried = request.carried if request.carried == known.carried else None
+        if known.event_time is None and request.event_time is None:
             # two reconciliations: refresh whenever either asks for listed nodes too
             merged[request.node_id] = NodeRequest(
                 request.node_id,
                 only_if_unlisted=known.only_if_unlisted and request.only_if_unlisted,
-                carried=request.carried or known.carried,
+                carried=carried,
             )
             continue
-        newer = (
-            known is None
-            or request.event_time is None
-            or (known.event_time is not None and request.event_time >= known.event_time)
+        newer = request.event_time is None or (
+            known.event_time is not None and request.event_time >= known.event_time
         )
-        if newer:
-            merged[request.node_id] = request
+        merged[request.node_id] = replace(request if newer else known, carried=carried)
     return merged
 
 
@@ -237,7 +239,7 @@ def list_nodes(batch: Batch, reader: SsmReader, ec2_client: Any, backoff: Backof
     rejected: dict[str, str] = {}  # nodes SSM refused by id (isolated by splitting the batched calls)
     carried = {n: batch.requests[n].carried for n in batch.open() if batch.requests[n].carried is not None}
     given = {n: c.info for n, c in carried.items() if c.info is not None}  # the sweep's rows: listed
-    to_ask = [n for n in batch.open() if n not in given and not (n in carried and carried[n].unlisted)]
+    to_ask = [n for n in batch.open() if n not in given]
     try:
         infos = {**reader.node_information(to_ask, rejected), **given} if to_ask else given
     except Exception as exc:

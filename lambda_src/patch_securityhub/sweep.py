@@ -5,25 +5,27 @@ Why: SSM's compliance events are delivered on a best-effort basis and only when 
 Security Hub deletes a finding that was not updated for 90 days (Security Hub user guide, finding retention).
 Without the sweep a dropped event is never repaired and a node that stays non-compliant loses its finding.
 
-The sweep only lists; the forwarder decides. It writes sweep requests (events.sweep_message, at most 50 nodes
+The sweep reads; the forwarder decides. It writes sweep requests (events.sweep_message, at most 50 nodes
 each) to the event queue, where the forwarder handles them like events, with the queue's retries, dead-letter
-queue and redrive. Each request carries what the sweep read, so the forwarder does not read it again one
-node at a time (GetFindings takes 20 ids a call at 3 TPS; DescribeInstanceInformation may page through the
-fleet to find 50 ids):
-1. phase `findings`: GetFindings of this product's ACTIVE findings, 100 a page (the API maximum), kept in
-   memory by node (securityhub_io.carried_finding: a few hundred bytes each);
+queue and redrive. Each request carries what the sweep read and when (`read-at`), so the forwarder does not
+read it again one node at a time while it is fresh (forwarder.CARRIED_MAX_AGE; GetFindings takes 20 ids a
+call at 3 TPS, and DescribeInstanceInformation may page through the fleet to find 50 ids):
+1. phase `findings`: GetFindings of this product's ACTIVE findings, 100 a page (the API maximum) in CreatedAt
+   order, kept in memory by node (securityhub_io.carried_finding: a few hundred bytes each);
 2. phase `nodes`: DescribeInstanceInformation, 50 nodes a page (the API maximum); one request per page
    (scope `nodes`) with each node's row and its walked finding. When phase 1 ran whole in this invocation the
    request says so (`findings_complete`): a node without a finding in it has no ACTIVE finding;
-3. the walked findings of nodes phase 2 did not list (stopped, terminated, deregistered) go out as scope
-   `unlisted` (node ids only): the forwarder asks EC2 where they went and reads their stored findings
-   (pipeline, node_fate).
+3. the walked findings of nodes phase 2 did not list go out as scope `findings` (node ids only): the forwarder
+   asks SSM about each again (a walk of a changing fleet is no proof that a node is gone), then EC2 where the
+   unlisted ones went, and reads their stored findings (pipeline, node_fate).
 
 A run is bounded by its invocation's time: before each page it checks the time left and, when less than
 `CONTINUE_RESERVE_SECONDS` remain, sends the findings it holds as scope `findings` (refreshed only if SSM does
 not list them: the rest of phase 2 refreshes the others), invokes itself asynchronously with where it stopped
-(phase, NextToken, part) and ends. A part number over `MAX_PARTS` or a NextToken received twice ends the sweep
-with an ERROR line.
+(phase, NextToken, part) and ends. A part number over `MAX_PARTS` ends the sweep with an ERROR line. A
+NextToken received twice ends a walk with an ERROR line: in phase 1 the nodes are walked all the same (no
+request claims `findings_complete`); in phase 2 the walked findings' nodes it did not reach are sent to be
+reconciled (scope `nodes`, listed by the forwarder) and the sweep stops.
 """
 
 from __future__ import annotations
@@ -153,24 +155,38 @@ def run(event: Any, context: Any, runtime: SweepRuntime) -> dict[str, Any]:
     walked: dict[str, dict[str, Any]] = {}  # node -> its ACTIVE finding, walked in this invocation
     # Phase 1 ran whole in this invocation: a node without a walked finding has no ACTIVE finding.
     findings_complete = False
+    read_at = datetime.now(UTC)  # the reads this invocation carries began here
 
     def send(scope: str, node_ids: list[str], infos: dict[str, NodeInfo] | None = None) -> None:
         for start in range(0, len(node_ids), SWEEP_IDS_PER_MESSAGE):
-            chunk = node_ids[start : start + SWEEP_IDS_PER_MESSAGE]
+            send_one(scope, node_ids[start : start + SWEEP_IDS_PER_MESSAGE], infos)
+
+    def send_one(scope: str, chunk: list[str], infos: dict[str, NodeInfo] | None) -> None:
+        try:
             body = sweep_message(
                 cursor.sweep_id,
                 scope,
                 chunk,
                 account=account,
                 region=region,
-                node_infos=[infos[n] for n in chunk] if infos else None,
-                # The walked findings go with the nodes SSM lists; the others' are read whole by the
+                node_infos=[infos[n] for n in chunk if n in infos] if infos else None,
+                # The walked findings go with the nodes to reconcile; the others' are read whole by the
                 # forwarder (archiving, or the stored copy of a stopped node's platform).
-                findings={n: walked.pop(n) for n in chunk if n in walked} if scope == "nodes" else None,
+                findings={n: walked[n] for n in chunk if n in walked} if scope == "nodes" else None,
                 findings_complete=findings_complete and scope == "nodes",
+                read_at=read_at,
             )
-            backoff.call(runtime.sqs.send_message, QueueUrl=runtime.config.main_queue_url, MessageBody=body)
-            summary["messages"] += 1
+        except ValueError:  # over SQS's message size (long names in many rows): half as many nodes each
+            if len(chunk) == 1:
+                raise
+            middle = len(chunk) // 2
+            send_one(scope, chunk[:middle], infos)
+            send_one(scope, chunk[middle:], infos)
+            return
+        backoff.call(runtime.sqs.send_message, QueueUrl=runtime.config.main_queue_url, MessageBody=body)
+        for node_id in chunk:
+            walked.pop(node_id, None)
+        summary["messages"] += 1
 
     def walk_findings(page: dict[str, Any]) -> None:
         for finding in page.get("Findings") or []:
@@ -212,13 +228,18 @@ def run(event: Any, context: Any, runtime: SweepRuntime) -> dict[str, Any]:
         return (
             runtime.securityhub.get_findings,
             "GetFindings",
-            {"Filters": filters, "MaxResults": FINDINGS_PER_PAGE},
+            # In the order of CreatedAt, which this product's updates keep: findings updated during the walk
+            # do not move between pages, and findings created during it come last.
+            {
+                "Filters": filters,
+                "MaxResults": FINDINGS_PER_PAGE,
+                "SortCriteria": [{"Field": "CreatedAt", "SortOrder": "asc"}],
+            },
         )
 
     def continue_in_new_invocation() -> dict[str, Any]:
-        if walked:  # the rest of phase 2 refreshes the listed ones: these are refreshed only if unlisted
-            send("findings", sorted(walked))
-            walked.clear()
+        # The rest of phase 2 refreshes the listed ones: these are refreshed only if SSM does not list them.
+        send("findings", sorted(walked))
         following = Cursor(cursor.sweep_id, cursor.phase, cursor.next_token, cursor.part + 1)
         runtime.lambda_.invoke(
             FunctionName=context.invoked_function_arn,
@@ -231,6 +252,7 @@ def run(event: Any, context: Any, runtime: SweepRuntime) -> dict[str, Any]:
     def time_is_short() -> bool:
         return remaining is not None and remaining() < CONTINUE_RESERVE_SECONDS
 
+    repeated = False  # the findings walk met a repeated NextToken: the nodes are walked all the same
     while True:
         method, operation, params = listing(cursor.phase)
         walk = walk_findings if cursor.phase == "findings" else walk_nodes
@@ -244,21 +266,23 @@ def run(event: Any, context: Any, runtime: SweepRuntime) -> dict[str, Any]:
                 if cursor.next_token is not None and time_is_short():
                     return continue_in_new_invocation()
         except PagingError as exc:
-            if exc.code == "paging_repeated_token":
-                runtime.logger.error("sweep_repeated_token", sweep_id=cursor.sweep_id, phase=cursor.phase)
-                if walked:
-                    send("findings", sorted(walked))
-                    walked.clear()
+            if exc.code != "paging_repeated_token":
+                return continue_in_new_invocation()  # the page bound or the deadline: on from the last page
+            runtime.logger.error("sweep_repeated_token", sweep_id=cursor.sweep_id, phase=cursor.phase)
+            if cursor.phase == "nodes":
+                # The walk of the nodes cannot go on: the walked findings' nodes it did not reach are each
+                # reconciled (the forwarder lists them itself), and the sweep stops.
+                send("nodes", sorted(walked))
                 return {**summary, "action": "stopped", "reason": "repeated_token"}
-            return continue_in_new_invocation()  # the page bound or the deadline: go on from the last page
+            whole, repeated = False, True
         if cursor.phase == "findings":
             findings_complete = whole
             cursor.phase, cursor.next_token = "nodes", None
             if time_is_short():
                 return continue_in_new_invocation()
             continue
-        if walked:  # ACTIVE findings of nodes the whole walk of phase 2 did not list
-            send("unlisted", sorted(walked))
-            walked.clear()
+        # ACTIVE findings of nodes the whole walk of phase 2 did not list: the forwarder asks SSM about each
+        # (a walk is no proof that a node is gone) and, for those SSM does not list, EC2.
+        send("findings", sorted(walked))
         runtime.logger.info("sweep_done", **summary)
-        return {**summary, "action": "done"}
+        return {**summary, "action": "done", **({"reason": "repeated_token"} if repeated else {})}

@@ -4,10 +4,11 @@ has not caught up with, and the sweep that lists every node and finding for the 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from patch_securityhub import sweep
+from patch_securityhub import events, sweep
 from patch_securityhub.config import SweepConfig
 from patch_securityhub.events import (
     SWEEP_IDS_PER_MESSAGE,
@@ -35,6 +36,7 @@ from patch_securityhub.pipeline import (
     TRANSIENT_REASONS,
     Carried,
     NodeRequest,
+    _merge_requests,
 )
 from patch_securityhub.securityhub_io import RecentImports, carried_finding, parse_prior
 from patch_securityhub.ssm_read import parse_instance_information, parse_patch_state
@@ -259,9 +261,16 @@ def test_a_sweep_request_round_trips_and_bad_ones_are_refused_with_one_reason() 
         node_infos=infos,
         findings={NODE: row},
         findings_complete=True,
+        read_at=NOW,
     )
     assert parse_message(body, account=ACCOUNT, region=REGION) == SweepRequest(
-        "s1", "nodes", (NODE, HYBRID), node_infos=tuple(infos), findings={NODE: row}, findings_complete=True
+        "s1",
+        "nodes",
+        (NODE, HYBRID),
+        node_infos=tuple(infos),
+        findings={NODE: row},
+        findings_complete=True,
+        read_at=NOW,
     )
     assert len(body) < 2048  # 50 such nodes stay far below SQS's 256 KiB
     event = parse_message(json.dumps(compliance_event(NODE)), account=ACCOUNT, region=REGION)
@@ -280,6 +289,8 @@ def test_a_sweep_request_round_trips_and_bad_ones_are_refused_with_one_reason() 
         lambda d: d["detail"]["findings"].update({"i-0fffffffffffffff0": row}),  # not one of node-ids
         lambda d: d["detail"]["findings"][NODE].update({"Title": "planted"}),  # a field never carried
         lambda d: d["detail"]["findings"][NODE].update({"RecordState": "x" * 600}),
+        lambda d: d["detail"].update({"read-at": "yesterday"}),
+        lambda d: d["detail"].update({"scope": "unlisted"}),
     ):
         bad = json.loads(json.dumps(document))
         mutate(bad)
@@ -351,16 +362,60 @@ def test_an_unreadable_carried_finding_is_read_again(stubbed, imported) -> None:
     flow.assert_done()
 
 
-def test_an_unlisted_node_of_a_complete_walk_goes_to_ec2_without_asking_ssm(stubbed, imported) -> None:
+def test_a_walked_findings_node_that_the_walk_did_not_list_is_asked_of_ssm_then_ec2(
+    stubbed, imported
+) -> None:
+    """A walk is no proof that a node is gone (pages of a changing fleet): SSM is asked by id first."""
     flow = Flow(stubbed)
+    flow.node_information([], ids=[NODE])
     flow.instances({NODE: "terminated"})
     flow.prior_findings([published(NODE)], [finding_id(ACCOUNT, REGION, NODE)])  # read whole: it is re-sent
     flow.import_ok(verify=False)
-    unlisted = NodeRequest(NODE, only_if_unlisted=True, carried=Carried(unlisted=True))
-    report = run(stubbed, [unlisted])
+    left_over = NodeRequest(NODE, only_if_unlisted=True, carried=Carried(findings_complete=True))
+    report = run(stubbed, [left_over])
     assert (report.outcomes[NODE].status, report.outcomes[NODE].reason) == (RESOLVED, "node_terminated")
     assert imported[0]["RecordState"] == "ARCHIVED"
     flow.assert_done()
+
+
+def test_an_event_beside_a_sweep_request_makes_the_node_read_again(stubbed, imported) -> None:
+    """The sweep said "no ACTIVE finding"; an event about the node in the same batch may be about a finding
+    imported since, which must be read (and resolved) rather than taken as absent."""
+    flow = Flow(stubbed)
+    flow.node_information([info_row(NODE)])
+    flow.patch_states([compliant_row(NODE)])
+    flow.prior_findings([published(NODE)], [finding_id(ACCOUNT, REGION, NODE)])
+    flow.import_ok()
+    requests = [
+        NodeRequest(NODE, carried=carried(NODE, finding=False)),
+        NodeRequest(NODE, ts("2026-11-23T11:00:00Z"), event_status="compliant"),
+    ]
+    report = run(stubbed, requests)
+    assert report.outcomes[NODE].status == RESOLVED
+    flow.assert_done()
+
+
+def test_two_sweeps_reads_of_a_node_stand_only_when_they_agree() -> None:
+    first, other = carried(NODE), carried(NODE, finding=False)
+    merged = _merge_requests([NodeRequest(NODE, carried=first), NodeRequest(NODE, carried=first)])
+    assert merged[NODE].carried == first
+    merged = _merge_requests([NodeRequest(NODE, carried=first), NodeRequest(NODE, carried=other)])
+    assert merged[NODE].carried is None and merged[NODE].event_time is None
+
+
+@pytest.mark.parametrize(
+    ("age", "fresh"),
+    [(timedelta(minutes=5), True), (timedelta(hours=2), False), (-timedelta(hours=1), False), (None, False)],
+)
+def test_what_a_sweep_carried_stands_only_while_it_is_fresh(age: timedelta | None, fresh: bool) -> None:
+    """A request handed back for long or redriven from the DLQ is about nodes that may have changed."""
+    (info,) = parse_instance_information({"InstanceInformationList": [info_row(NODE)]})
+    request = SweepRequest(
+        "s1", "nodes", (NODE,), node_infos=(info,), read_at=None if age is None else NOW - age
+    )
+    (node,) = sweep_requests(request, NOW)
+    assert (node.carried is not None) is fresh
+    assert node.carried is None or node.carried.info == info
 
 
 class FakeSweepAws:
@@ -369,6 +424,7 @@ class FakeSweepAws:
     def __init__(self, node_pages: list[list[str]], finding_pages: list[list[str]]) -> None:
         self.node_pages, self.finding_pages = node_pages, finding_pages
         self.sent: list[dict[str, Any]] = []
+        self.bodies: list[str] = []  # as sent
         self.invoked: list[dict[str, Any]] = []
         self.calls: list[str] = []
 
@@ -394,6 +450,7 @@ class FakeSweepAws:
         return {"Findings": [published(i) for i in ids], **({"NextToken": token} if token else {})}
 
     def send_message(self, **kwargs: Any) -> dict[str, Any]:
+        self.bodies.append(kwargs["MessageBody"])
         self.sent.append(json.loads(kwargs["MessageBody"]))
         return {"MessageId": str(len(self.sent))}
 
@@ -402,7 +459,7 @@ class FakeSweepAws:
         return {"StatusCode": 202}
 
     def requests(self) -> list[SweepRequest]:
-        return [parse_message(json.dumps(m), account=ACCOUNT, region=REGION) for m in self.sent]
+        return [parse_message(body, account=ACCOUNT, region=REGION) for body in self.bodies]
 
 
 def sweep_runtime(aws: FakeSweepAws) -> sweep.SweepRuntime:
@@ -420,7 +477,7 @@ def test_a_sweep_walks_the_active_findings_then_every_node_and_carries_what_it_r
     assert summary["action"] == "done"
     assert (summary["nodes"], summary["findings"], summary["messages"]) == (70, 3, 3)
     assert aws.calls == ["GetFindings", "DescribeInstanceInformation", "DescribeInstanceInformation"]
-    first, second, unlisted = aws.requests()  # each one is what the forwarder accepts
+    first, second, left_over = aws.requests()  # each one is what the forwarder accepts
     assert (first.scope, first.node_ids, first.findings, first.findings_complete) == (
         "nodes",
         tuple(ids(50)),
@@ -431,15 +488,16 @@ def test_a_sweep_walks_the_active_findings_then_every_node_and_carries_what_it_r
     assert first.node_infos[0].platform_name == "Amazon Linux"
     assert second.scope == "nodes" and second.findings_complete
     assert second.findings == {n: carried_finding(published(n)) for n in ids(2, 68)}
-    assert (unlisted.scope, unlisted.node_ids, unlisted.node_infos, unlisted.findings) == (
-        "unlisted",
+    assert first.read_at is not None and second.read_at == first.read_at
+    # The walked finding of a node the walk did not list: refreshed if SSM, asked again, does not list it.
+    assert (left_over.scope, left_over.node_ids, left_over.node_infos, left_over.findings) == (
+        "findings",
         tuple(ids(1, 70)),
         (),
         {},
     )
-    assert {n: r.carried for r in sweep_requests(unlisted) for n in [r.node_id]} == {
-        ids(1, 70)[0]: Carried(unlisted=True)
-    }
+    (request,) = sweep_requests(left_over, datetime.now(UTC))
+    assert request.only_if_unlisted and request.carried is None
 
 
 def test_a_foreign_copy_of_a_finding_is_not_carried() -> None:
@@ -513,9 +571,15 @@ def test_a_sweep_stops_on_a_repeated_token_and_on_too_many_parts() -> None:
         def describe_instance_information(self, **kwargs: Any) -> dict[str, Any]:
             return {"InstanceInformationList": [info_row(NODE)], "NextToken": "same"}
 
-    aws = Repeating([], [])
+    aws = Repeating([], [ids(2)])
     assert sweep.run({}, LambdaContext(), sweep_runtime(aws))["reason"] == "repeated_token"
-    assert len(aws.sent) == 2  # the first page and the page that repeated the token, then it stopped
+    # The first page and the page that repeated the token, then the walked findings' nodes it never reached,
+    # each to be reconciled (listed by the forwarder), then it stopped.
+    assert [(r.scope, r.node_ids) for r in aws.requests()] == [
+        ("nodes", (NODE,)),
+        ("nodes", (NODE,)),
+        ("nodes", tuple(ids(2))),
+    ]
     runaway = {"continuation": {"sweep_id": "s", "phase": "nodes", "next_token": None, "part": 201}}
     assert (
         sweep.run(runaway, LambdaContext(), sweep_runtime(FakeSweepAws([], [])))["reason"] == "too_many_parts"
@@ -524,6 +588,45 @@ def test_a_sweep_stops_on_a_repeated_token_and_on_too_many_parts() -> None:
         sweep.run(
             {"continuation": {"sweep_id": "s", "phase": "x", "part": 1}}, LambdaContext(), sweep_runtime(aws)
         )
+
+
+def test_a_repeated_token_in_the_findings_walk_still_walks_every_node() -> None:
+    class Repeating(FakeSweepAws):
+        def get_findings(self, **kwargs: Any) -> dict[str, Any]:
+            return {"Findings": [published(NODE)], "NextToken": "same"}
+
+    aws = Repeating([ids(3)], [])
+    summary = sweep.run({}, LambdaContext(), sweep_runtime(aws))
+    assert (summary["action"], summary["reason"], summary["nodes"]) == ("done", "repeated_token", 3)
+    listed, left_over = aws.requests()
+    assert listed.node_ids == tuple(ids(3)) and not listed.findings_complete  # the walk was not whole
+    assert (left_over.scope, left_over.node_ids) == ("findings", (NODE,))
+
+
+def test_a_page_of_the_longest_rows_fits_one_message_and_a_smaller_limit_splits_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class LongNames(FakeSweepAws):
+        def describe_instance_information(self, **kwargs: Any) -> dict[str, Any]:
+            page = super().describe_instance_information(**kwargs)
+            for row in page["InstanceInformationList"]:  # every field at its bound, 4 bytes a character
+                row.update(
+                    ComputerName="\U0001f600" * 256,
+                    PlatformName="\U0001f600" * 128,
+                    PlatformVersion="\U0001f600" * 64,
+                )
+            return page
+
+    aws = LongNames([ids(50)], [ids(50)])
+    assert sweep.run({}, LambdaContext(), sweep_runtime(aws))["action"] == "done"
+    (request,) = aws.requests()  # unescaped UTF-8: the worst page stays under SQS's 256 KiB
+    assert request.node_infos[0].computer_name == "\U0001f600" * 256 and len(request.findings) == 50
+    monkeypatch.setattr(events, "MAX_BODY_BYTES", 40_000)
+    aws = LongNames([ids(50)], [ids(50)])
+    assert sweep.run({}, LambdaContext(), sweep_runtime(aws))["action"] == "done"
+    requests = aws.requests()
+    assert len(requests) > 1 and sorted(n for r in requests for n in r.node_ids) == ids(50)
+    assert sorted(n for r in requests for n in r.findings) == ids(50)  # each node's finding went with it
 
 
 # --- Security Hub's reads lag -------------------------------------------------------------------------------

@@ -55,7 +55,11 @@ def root_env(env: dict[str, str], root: str) -> dict[str, str]:
 
 
 def terraform_init(root: str, env: dict[str, str]) -> bool:
-    return run(["terraform", "init", "-backend=false", "-input=false", "-no-color"], REPO / root, env)
+    """`terraform init`; in an example, with its committed lock file read-only: the lock must admit the
+    provider this machine installs, as it will a caller's (its zh: hashes cover every published platform)."""
+    readonly = ["-lockfile=readonly"] if root.startswith("examples/") else []
+    command = ["terraform", "init", "-backend=false", "-input=false", "-no-color", *readonly]
+    return run(command, REPO / root, env)
 
 
 def terraform_validate(env: dict[str, str]) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import statistics
 import subprocess
 import tempfile
@@ -17,15 +18,19 @@ from pathlib import Path
 from typing import Any
 
 from psh_stage import lifecycle
-from psh_stage.paths import DIST, PACKAGES, ROOT, STAGE_ARCHITECTURE
+from psh_stage.paths import PACKAGES, ROOT
 
 LAMBDA_PYTHON = lifecycle.lambda_runtime_python()
 ARCHITECTURES = ("x86_64", "arm64")  # what `make package` builds
-# The cold start is measured with the package this host can run (its compiled extensions load only on their
-# own architecture); the others' keys stay null, with this reason.
+# The cold start is measured with the package of this host's architecture (a package's compiled extensions
+# load only on their own); the other's keys stay null, with this reason: `make bench` on a host of that
+# architecture measures it.
+HOST_ARCHITECTURE = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(
+    platform.machine().lower(), platform.machine()
+)
 NOT_THIS_HOST = (
-    f"this host runs {STAGE_ARCHITECTURE} code: the package's compiled extensions do not load here; "
-    "measure on a Lambda of that architecture"
+    f"this host runs {HOST_ARCHITECTURE} code: the package's compiled extensions do not load here; "
+    "`make bench` on a host of that architecture measures it"
 )
 HANDLERS = {"forwarder": "patch_securityhub.forwarder", "redrive": "patch_securityhub.redrive"}
 IMPORT_PROBE = (
@@ -70,7 +75,7 @@ def measure(runs: int = 7, batch: int = 10) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="psh-bench-") as tmp:
         for name, module in HANDLERS.items():
-            archive = DIST / f"{name}.zip"
+            archive = PACKAGES / HOST_ARCHITECTURE / f"{name}.zip"
             if not archive.exists():
                 raise RuntimeError(f"{archive} missing: run `make package`")
             out[f"zip_bytes_{name}"] = archive.stat().st_size
@@ -96,7 +101,7 @@ def measure(runs: int = 7, batch: int = 10) -> dict[str, Any]:
             archive = PACKAGES / arch / f"{name}.zip"
             out[f"zip_bytes_{name}_{arch}"] = archive.stat().st_size if archive.exists() else None
         out[f"cold_start_ms_forwarder_{arch}"] = (
-            out["cold_start_ms_forwarder"] if arch == STAGE_ARCHITECTURE else None
+            out["cold_start_ms_forwarder"] if arch == HOST_ARCHITECTURE else None
         )
     out["cold_start_ms"] = out["cold_start_ms_forwarder"]
     out["zip_bytes"] = out["zip_bytes_forwarder"]

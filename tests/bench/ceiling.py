@@ -17,6 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from workload import RecordedFleet
+
 HERE = Path(__file__).resolve().parent
 READY_TIMEOUT_S = 120
 REDELIVERIES = 5  # a batch's transient nodes are tried again this often, then counted as not landed
@@ -24,27 +26,21 @@ REDELIVERIES = 5  # a batch's transient nodes are tried again this often, then c
 
 @dataclass(frozen=True)
 class Job:
-    """One worker's share: its nodes, and where and as whom to import their findings."""
+    """One worker's share: its nodes (the fleet's specs), and how many it forwards a batch."""
 
-    env: dict[str, str]
-    specs: list[dict[str, Any]]
-    account: str
-    region: str
+    fleet: RecordedFleet
     batch: int
-    scan_end: datetime | None = None  # the recorded scans' end (default: five minutes before loading)
 
 
 def _worker(job: Job, go: Any, ready: Any) -> dict[str, Any]:
-    os.environ.update(job.env)
+    os.environ.update(job.fleet.env)
     from patch_securityhub.aws import clients
     from patch_securityhub.pipeline import TRANSIENT, NodeRequest, process
     from patch_securityhub.retry import Backoff
-    from recorded_aws import RecordedAws
     from workload import discarding_logger
 
-    account, region, batch, specs = job.account, job.region, job.batch, job.specs
-    recorded = RecordedAws(account, region)
-    recorded.load(specs, job.scan_end)
+    account, region, batch, specs = job.fleet.account, job.fleet.region, job.batch, job.fleet.specs
+    recorded = job.fleet.recorded()
     ssm = recorded.client("ssm")
     (securityhub,) = clients(region, "securityhub", attempts=1)
     ids = [spec["InstanceId"] for spec in specs]
@@ -104,7 +100,9 @@ def import_ceiling(
         ready = manager.Semaphore(0)
         with context.Pool(workers) as pool:
             pending = [
-                pool.apply_async(_worker, (Job(env, share, account, region, batch, scan_end), go, ready))
+                pool.apply_async(
+                    _worker, (Job(RecordedFleet(env, share, account, region, scan_end), batch), go, ready)
+                )
                 for share in shares
             ]
             for _ in shares:

@@ -28,7 +28,7 @@ from psh_stage import demo, fleet
 from psh_stage.aws import Aws, wait_until
 from psh_stage.findings import own_findings
 from psh_stage.terraform import Stage, complete_stage
-from workload import TimedClient, discarding_logger, non_compliant_fleet
+from workload import RecordedFleet, TimedClient, discarding_logger, non_compliant_fleet
 
 REGISTER_CHUNK = 1000
 FIRST_FINDING_TIMEOUT_S = 120
@@ -258,7 +258,7 @@ def sweep_throughput(
     before = updated()
     if set(before) != ids:
         raise RuntimeError(f"setup: {len(before)} of {nodes} findings imported")
-    recorded = sweep_bench.RecordedFleet(env, specs, account, aws.region, scan_end)
+    recorded = RecordedFleet(env, specs, account, aws.region, scan_end)
     shc.set_rate_limit(endpoint, enabled=True, limits=shc.DOCUMENTED_LIMITS)
     try:
         lambda_sdk = aws.session.client("securityhub", endpoint_url=aws.endpoint, config=LAMBDA_SDK_CONFIG)

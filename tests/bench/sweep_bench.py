@@ -18,8 +18,9 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
+
+from workload import RecordedFleet
 
 READY_TIMEOUT_S = 120
 BATCH_MESSAGES = 10  # the module's forwarder_batch_size
@@ -31,17 +32,6 @@ SSM_OPERATIONS = {
     "list_compliance_items": "ListComplianceItems",
     "describe_instance_patches": "DescribeInstancePatches",
 }
-
-
-@dataclass(frozen=True)
-class RecordedFleet:
-    """The recorded fleet (every process records the same answers) and the account it lives in."""
-
-    env: dict[str, str]
-    specs: list[dict[str, Any]]
-    account: str
-    region: str
-    scan_end: datetime
 
 
 @dataclass(frozen=True)
@@ -64,11 +54,9 @@ def _forwarder_worker(share: Share, go: Any, ready: Any) -> dict[str, Any]:
     from patch_securityhub import forwarder
     from patch_securityhub.aws import clients
     from patch_securityhub.config import ForwarderConfig
-    from recorded_aws import RecordedAws
     from workload import QUARANTINE_URL, TimedClient, discarding_logger, sqs_record
 
-    recorded = RecordedAws(fleet.account, fleet.region)
-    recorded.load(fleet.specs, fleet.scan_end)
+    recorded = fleet.recorded()
     (securityhub,) = clients(fleet.region, "securityhub", attempts=1)
     seconds: dict[str, float] = {}
     calls: dict[str, int] = {}
@@ -148,7 +136,6 @@ def sweep_once(fleet: RecordedFleet, securityhub: Any) -> dict[str, Any]:
     (`securityhub`: a client with the Lambda's SDK settings)."""
     from patch_securityhub import sweep
     from patch_securityhub.config import SweepConfig
-    from recorded_aws import RecordedAws
     from workload import TimedClient, discarding_logger
 
     class NoContinuation:
@@ -156,8 +143,7 @@ def sweep_once(fleet: RecordedFleet, securityhub: Any) -> dict[str, Any]:
             raise RuntimeError("the sweep wanted a second invocation: it was out of time")
 
     account, region = fleet.account, fleet.region
-    recorded = RecordedAws(account, region)
-    recorded.load(fleet.specs, fleet.scan_end)
+    recorded = fleet.recorded()
     seconds: dict[str, float] = {}
     calls: dict[str, int] = {}
     runtime = sweep.SweepRuntime(

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,11 +16,30 @@ from patch_securityhub.forwarder import Runtime
 from patch_securityhub.logs import JsonLogger
 from psh_stage import fleet
 from psh_stage.events import compliance_event
+from recorded_aws import RecordedAws
 
 ACCOUNT = "210987654321"
 REGION = "us-east-2"
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:psh-bench-forwarder"
 QUARANTINE_URL = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/psh-bench-quarantine"
+
+
+@dataclass(frozen=True)
+class RecordedFleet:
+    """A fleet answered from recorded responses (recorded_aws) in the account it lives in, with the
+    environment that reaches the local AWS as that account: every process that loads it answers alike."""
+
+    env: dict[str, str]
+    specs: list[dict[str, Any]]
+    account: str
+    region: str
+    scan_end: datetime | None = None  # the recorded scans' end (default: five minutes before loading)
+
+    def recorded(self) -> Any:
+
+        aws = RecordedAws(self.account, self.region)
+        aws.load(self.specs, self.scan_end)
+        return aws
 
 
 def non_compliant_fleet(count: int, seed: int, *, patch_group: str = "") -> list[dict[str, Any]]:

@@ -150,8 +150,9 @@ def sweep_message(
         separators=(",", ":"),
         ensure_ascii=False,  # SQS takes Unicode: escaping a character would take up to 12 bytes of the limit
     )
-    if len(body.encode()) > MAX_BODY_BYTES:
-        raise ValueError(f"a sweep request of {len(body.encode())} bytes is over SQS's {MAX_BODY_BYTES}")
+    size = len(body.encode())
+    if size > MAX_BODY_BYTES:
+        raise ValueError(f"a sweep request of {size} bytes is over SQS's {MAX_BODY_BYTES}")
     return body
 
 

@@ -237,11 +237,11 @@ def list_nodes(batch: Batch, reader: SsmReader, ec2_client: Any, backoff: Backof
     not know with an error for the call ("If you specify a node ID that isn't valid or a node that you don't
     own, you receive an error"): for those nodes EC2 tells whether they still exist (node_fate)."""
     rejected: dict[str, str] = {}  # nodes SSM refused by id (isolated by splitting the batched calls)
-    carried = {n: batch.requests[n].carried for n in batch.open() if batch.requests[n].carried is not None}
-    given = {n: c.info for n, c in carried.items() if c.info is not None}  # the sweep's rows: listed
-    to_ask = [n for n in batch.open() if n not in given]
+    given = {  # the sweep's rows: listed
+        n: c.info for n in batch.open() if (c := batch.requests[n].carried) is not None and c.info is not None
+    }
     try:
-        infos = {**reader.node_information(to_ask, rejected), **given} if to_ask else given
+        infos = {**reader.node_information([n for n in batch.open() if n not in given], rejected), **given}
     except Exception as exc:
         batch.settle_open(TRANSIENT, _failure("DescribeInstanceInformation", exc))
         return None

@@ -93,6 +93,13 @@ def _bound(schema: dict[str, Any], keyword: str) -> int | float | None:
     return value
 
 
+def _for_kind(kind: Predicate, checks: list[Predicate]) -> list[Predicate]:
+    """`checks` as one predicate that applies them only to instances of `kind` (none when there are none)."""
+    if not checks:
+        return []
+    return [lambda v: not kind(v) or all(check(v) for check in checks)]
+
+
 def compile_schema(schema: dict[str, Any]) -> Predicate:
     """The predicate of a root schema (its `$ref`s point into its own `$defs`)."""
     defs = schema.get("$defs", {})
@@ -133,6 +140,7 @@ def compile_schema(schema: dict[str, Any]) -> Predicate:
                 raise UnsupportedSchemaError("enum that is not a list")
             options = [_json_equal(value) for value in sub["enum"]]
             checks.append(lambda v: any(option(v) for option in options))
+        # Keywords that constrain one kind of instance only: an instance of any other kind passes them.
         string_checks: list[Predicate] = []
         if "pattern" in sub:
             search = re.compile(sub["pattern"]).search
@@ -142,13 +150,14 @@ def compile_schema(schema: dict[str, Any]) -> Predicate:
             string_checks.append(lambda v: len(v) >= low)
         if high is not None:
             string_checks.append(lambda v: len(v) <= high)
-        if string_checks:
-            checks.append(lambda v: not isinstance(v, str) or all(c(v) for c in string_checks))
+        checks.extend(_for_kind(_TYPES["string"], string_checks))
+        number_checks: list[Predicate] = []
         minimum, maximum = _bound(sub, "minimum"), _bound(sub, "maximum")
         if minimum is not None:
-            checks.append(lambda v: not _is_number(v) or v >= minimum)
+            number_checks.append(lambda v: v >= minimum)
         if maximum is not None:
-            checks.append(lambda v: not _is_number(v) or v <= maximum)
+            number_checks.append(lambda v: v <= maximum)
+        checks.extend(_for_kind(_is_number, number_checks))
         array_checks: list[Predicate] = []
         fewest, most = _bound(sub, "minItems"), _bound(sub, "maxItems")
         if fewest is not None:
@@ -158,8 +167,7 @@ def compile_schema(schema: dict[str, Any]) -> Predicate:
         if "items" in sub:
             item = node(sub["items"])
             array_checks.append(lambda v: all(map(item, v)))
-        if array_checks:
-            checks.append(lambda v: not isinstance(v, list) or all(c(v) for c in array_checks))
+        checks.extend(_for_kind(_TYPES["array"], array_checks))
         object_checks: list[Predicate] = []
         required = tuple(sub.get("required", ()))
         if required:
@@ -180,8 +188,7 @@ def compile_schema(schema: dict[str, Any]) -> Predicate:
         if "propertyNames" in sub:
             name = node(sub["propertyNames"])
             object_checks.append(lambda v: all(map(name, v)))
-        if object_checks:
-            checks.append(lambda v: not isinstance(v, dict) or all(c(v) for c in object_checks))
+        checks.extend(_for_kind(_TYPES["object"], object_checks))
         if "allOf" in sub:
             parts = [node(part) for part in sub["allOf"]]
             checks.append(lambda v: all(part(v) for part in parts))

@@ -187,15 +187,15 @@ class SecurityHubFindings:
         ids = sorted(set(finding_ids))
         to_read: list[str] = []
         for finding_id in ids:
-            if carried is None or finding_id not in carried:
-                to_read.append(finding_id)
-                continue
-            row = carried[finding_id]
-            prior = None if row is None else self.carried_prior(finding_id, row)
-            if prior is not None:
-                priors[finding_id] = prior
-            elif row is not None:
-                to_read.append(finding_id)
+            if carried is not None and finding_id in carried:
+                row = carried[finding_id]
+                if row is None:  # the sweep walked every ACTIVE finding: this node had none
+                    continue
+                prior = self.carried_prior(finding_id, row)
+                if prior is not None:
+                    priors[finding_id] = prior
+                    continue
+            to_read.append(finding_id)
         for start in range(0, len(to_read), GET_FINDINGS_VALUES_PER_FILTER):
             chunk = to_read[start : start + GET_FINDINGS_VALUES_PER_FILTER]
             filters = {
